@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfig, ConfigModule, LoggingModule, MetricsModule, type LogDestination } from '#common';
+import { DatabaseModule } from '#database';
+import { HealthController } from './health/health.controller.js';
+import { SCHEMA } from './schema.js';
+
+export interface AppModuleOptions {
+  /** Where JSON log lines go; stdout unless a test captures them. */
+  logDestination?: LogDestination;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, options.logDestination),
+        MetricsModule,
+        DatabaseModule.forRoot(SCHEMA),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

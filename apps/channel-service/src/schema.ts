@@ -1,0 +1,8 @@
+import type { SchemaParts } from '#database';
+import { MIGRATIONS } from '#migrations';
+
+/** Every entity of every lib, listed explicitly, and every migration: what the app and the CLI connect with. */
+export const SCHEMA: SchemaParts = {
+  entities: [],
+  migrations: MIGRATIONS,
+};

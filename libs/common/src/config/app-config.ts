@@ -1,0 +1,64 @@
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type NodeEnv = 'production' | 'development' | 'test';
+
+export interface AppConfigFields {
+  nodeEnv: NodeEnv;
+  /** `null` outside production means: start the embedded PostgreSQL. */
+  databaseUrl: string | null;
+  port: number;
+  publicBaseUrl: string;
+  platformAdminToken: string;
+  secretsKey: Buffer;
+  agentRuntimeUrl: string | null;
+  outboundAllowPrivateNetworks: boolean;
+  allowHttpWebhooks: boolean;
+  deliveryRetryDelaysMs: readonly number[];
+  role: Role;
+  migrateOnStart: boolean;
+  logLevel: LogLevel;
+  dataDir: string;
+}
+
+/** The validated configuration; the DI token for it too. Built only by `loadConfig`. */
+export class AppConfig implements AppConfigFields {
+  readonly nodeEnv!: NodeEnv;
+  readonly databaseUrl!: string | null;
+  readonly port!: number;
+  readonly publicBaseUrl!: string;
+  readonly platformAdminToken!: string;
+  readonly secretsKey!: Buffer;
+  readonly agentRuntimeUrl!: string | null;
+  readonly outboundAllowPrivateNetworks!: boolean;
+  readonly allowHttpWebhooks!: boolean;
+  readonly deliveryRetryDelaysMs!: readonly number[];
+  readonly role!: Role;
+  readonly migrateOnStart!: boolean;
+  readonly logLevel!: LogLevel;
+  readonly dataDir!: string;
+
+  constructor(fields: AppConfigFields) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+
+  get runsHttp(): boolean {
+    return this.role !== 'worker';
+  }
+
+  get runsWorkers(): boolean {
+    return this.role !== 'api';
+  }
+
+  with(changes: Partial<AppConfigFields>): AppConfig {
+    return new AppConfig({ ...this, ...changes });
+  }
+}

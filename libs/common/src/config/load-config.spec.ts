@@ -1,0 +1,119 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { ConfigError } from './config.error.js';
+import { DEFAULT_RETRY_DELAYS_MS, loadConfig, loadDatabaseSettings, type DevSecrets, type Environment } from './load-config.js';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+const devSecrets = (): DevSecrets => ({ platformAdminToken: 'generated-token-0123456789', secretsKey: KEY });
+
+const PRODUCTION: Environment = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://u:p@db:5432/channels',
+  PUBLIC_BASE_URL: 'https://channels.example.com/',
+  PLATFORM_ADMIN_TOKEN: 'operator-token-0123456789',
+  SECRETS_KEY: KEY,
+  AGENT_RUNTIME_URL: 'https://agents.internal',
+};
+
+function problemsOf(env: Environment): string[] {
+  try {
+    loadConfig(env, devSecrets);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults outside production, with generated secrets and the embedded database', () => {
+    const config = loadConfig({}, devSecrets);
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      databaseUrl: null,
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      platformAdminToken: 'generated-token-0123456789',
+      agentRuntimeUrl: null,
+      outboundAllowPrivateNetworks: true,
+      allowHttpWebhooks: true,
+      deliveryRetryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
+      role: 'all',
+      migrateOnStart: true,
+      logLevel: 'info',
+    });
+    expect(config.secretsKey).toEqual(Buffer.alloc(32, 1));
+    expect(config.runsHttp && config.runsWorkers).toBe(true);
+  });
+
+  it('follows PORT in the default public base URL', () => {
+    expect(loadConfig({ PORT: '8080' }, devSecrets).publicBaseUrl).toBe('http://localhost:8080');
+  });
+
+  it('does not generate secrets that were given', () => {
+    const generator = jest.fn(devSecrets);
+    loadConfig({ PLATFORM_ADMIN_TOKEN: 'given-token-0123456789', SECRETS_KEY: KEY }, generator);
+    expect(generator).not.toHaveBeenCalled();
+  });
+
+  it('accepts a complete production environment with safe defaults for the switches', () => {
+    const config = loadConfig(PRODUCTION, () => {
+      throw new Error('production never generates secrets');
+    });
+    expect(config).toMatchObject({
+      isProduction: true,
+      publicBaseUrl: 'https://channels.example.com',
+      outboundAllowPrivateNetworks: false,
+      allowHttpWebhooks: false,
+      migrateOnStart: false,
+    });
+  });
+
+  it('names every missing required variable in production, one line each', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toHaveLength(5);
+    for (const name of ['DATABASE_URL', 'PUBLIC_BASE_URL', 'PLATFORM_ADMIN_TOKEN', 'SECRETS_KEY', 'AGENT_RUNTIME_URL']) {
+      expect(problems.filter((line) => line.startsWith(`Missing required environment variable ${name}:`))).toHaveLength(1);
+    }
+  });
+
+  it('treats blank values as missing', () => {
+    expect(problemsOf({ ...PRODUCTION, SECRETS_KEY: '  ' })).toEqual([expect.stringContaining('SECRETS_KEY')]);
+  });
+
+  it.each([
+    ['PORT', 'eighty', 'PORT must be an integer'],
+    ['PORT', '70000', 'PORT must be an integer'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres://'],
+    ['PUBLIC_BASE_URL', 'not a url', 'PUBLIC_BASE_URL must be an absolute http(s) URL'],
+    ['SECRETS_KEY', Buffer.alloc(16).toString('base64'), 'SECRETS_KEY must be exactly 32 bytes'],
+    ['PLATFORM_ADMIN_TOKEN', 'short', 'PLATFORM_ADMIN_TOKEN must be at least 16 characters'],
+    ['OUTBOUND_ALLOW_PRIVATE_NETWORKS', 'maybe', 'OUTBOUND_ALLOW_PRIVATE_NETWORKS must be true or false'],
+    ['DELIVERY_RETRY_DELAYS_MS', '1000,-5', 'DELIVERY_RETRY_DELAYS_MS must be comma-separated whole milliseconds'],
+    ['ROLE', 'boss', 'ROLE must be one of all, api, worker'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
+    ['NODE_ENV', 'staging', 'NODE_ENV must be production, development or test'],
+  ])('rejects %s=%s', (name, value, message) => {
+    expect(problemsOf({ ...PRODUCTION, [name]: value })).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('parses the remaining variables', () => {
+    const config = loadConfig(
+      { ...PRODUCTION, DELIVERY_RETRY_DELAYS_MS: ' 10, 20 ,30', ROLE: 'worker', MIGRATE_ON_START: 'true', ALLOW_HTTP_WEBHOOKS: '1', LOG_LEVEL: 'debug' },
+      devSecrets,
+    );
+    expect(config).toMatchObject({ deliveryRetryDelaysMs: [10, 20, 30], role: 'worker', runsHttp: false, runsWorkers: true, migrateOnStart: true, allowHttpWebhooks: true, logLevel: 'debug' });
+  });
+
+  it('never puts a secret value into a problem', () => {
+    const problems = problemsOf({ ...PRODUCTION, SECRETS_KEY: 'c2VjcmV0LXZhbHVl', PLATFORM_ADMIN_TOKEN: 'tiny' });
+    expect(problems.join('\n')).not.toMatch(/c2VjcmV0LXZhbHVl|tiny/);
+  });
+});
+
+describe('loadDatabaseSettings', () => {
+  it('needs only DATABASE_URL, even in production', () => {
+    expect(loadDatabaseSettings({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/x' }).databaseUrl).toBe('postgresql://db/x');
+    expect(() => loadDatabaseSettings({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL/);
+    expect(loadDatabaseSettings({}).databaseUrl).toBeNull();
+  });
+});

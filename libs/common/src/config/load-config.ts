@@ -1,0 +1,176 @@
+import { resolve } from 'node:path';
+import { AppConfig, LOG_LEVELS, ROLES, type LogLevel, type NodeEnv, type Role } from './app-config.js';
+import { ConfigError } from './config.error.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface DevSecrets {
+  platformAdminToken: string;
+  secretsKey: string;
+}
+
+export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30000, 120000, 600000, 1800000, 3600000] as const;
+
+const REQUIRED_IN_PRODUCTION: Readonly<Record<string, string>> = {
+  DATABASE_URL: 'the PostgreSQL connection string',
+  PUBLIC_BASE_URL: 'the public base URL of platformWebhookUrl, e.g. https://channels.example.com',
+  PLATFORM_ADMIN_TOKEN: 'the operator bearer token (at least 16 characters)',
+  SECRETS_KEY: 'a 32-byte AES-256-GCM key, base64 (openssl rand -base64 32)',
+  AGENT_RUNTIME_URL: 'the base URL of the Agent runtime',
+};
+
+/**
+ * Validates the environment once at boot. Every problem is collected so the operator sees them all;
+ * `devSecrets` is called only outside production, when a generated token or key is needed.
+ */
+export function loadConfig(env: Environment, devSecrets: (dataDir: string) => DevSecrets): AppConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const nodeEnv = parseNodeEnv(read('NODE_ENV'), problems);
+  const production = nodeEnv === 'production';
+  if (production) {
+    for (const [name, meaning] of Object.entries(REQUIRED_IN_PRODUCTION)) {
+      if (read(name) === undefined) problems.push(`Missing required environment variable ${name}: ${meaning}.`);
+    }
+  }
+
+  const dataDir = resolve(read('DATA_DIR') ?? '.data');
+  const port = parsePort(read('PORT'), problems);
+  const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'), problems);
+  const publicBaseUrl = parseHttpUrl('PUBLIC_BASE_URL', read('PUBLIC_BASE_URL'), problems) ?? `http://localhost:${port}`;
+  const agentRuntimeUrl = parseHttpUrl('AGENT_RUNTIME_URL', read('AGENT_RUNTIME_URL'), problems);
+  const outboundAllowPrivateNetworks = parseBoolean('OUTBOUND_ALLOW_PRIVATE_NETWORKS', read('OUTBOUND_ALLOW_PRIVATE_NETWORKS'), !production, problems);
+  const allowHttpWebhooks = parseBoolean('ALLOW_HTTP_WEBHOOKS', read('ALLOW_HTTP_WEBHOOKS'), !production, problems);
+  const deliveryRetryDelaysMs = parseDelays(read('DELIVERY_RETRY_DELAYS_MS'), problems);
+  const role = parseEnum<Role>('ROLE', read('ROLE'), ROLES, 'all', problems);
+  const migrateOnStart = parseBoolean('MIGRATE_ON_START', read('MIGRATE_ON_START'), databaseUrl === null, problems);
+  const logLevel = parseEnum<LogLevel>('LOG_LEVEL', read('LOG_LEVEL'), LOG_LEVELS, 'info', problems);
+
+  let platformAdminToken = read('PLATFORM_ADMIN_TOKEN');
+  let secretsKeyText = read('SECRETS_KEY');
+  if (platformAdminToken !== undefined && platformAdminToken.length < 16) {
+    problems.push('PLATFORM_ADMIN_TOKEN must be at least 16 characters long.');
+  }
+  if (!production && (platformAdminToken === undefined || secretsKeyText === undefined) && problems.length === 0) {
+    const generated = devSecrets(dataDir);
+    platformAdminToken ??= generated.platformAdminToken;
+    secretsKeyText ??= generated.secretsKey;
+  }
+  const secretsKey = parseSecretsKey(secretsKeyText, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return new AppConfig({
+    nodeEnv,
+    databaseUrl,
+    port,
+    publicBaseUrl,
+    platformAdminToken: platformAdminToken ?? '',
+    secretsKey: secretsKey ?? Buffer.alloc(0),
+    agentRuntimeUrl,
+    outboundAllowPrivateNetworks,
+    allowHttpWebhooks,
+    deliveryRetryDelaysMs,
+    role,
+    migrateOnStart,
+    logLevel,
+    dataDir,
+  });
+}
+
+function parseNodeEnv(value: string | undefined, problems: string[]): NodeEnv {
+  if (value === undefined) return 'development';
+  if (value === 'production' || value === 'development' || value === 'test') return value;
+  problems.push(`NODE_ENV must be production, development or test, not "${value}".`);
+  return 'development';
+}
+
+function parsePort(value: string | undefined, problems: string[]): number {
+  if (value === undefined) return 3000;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    problems.push(`PORT must be an integer from 0 to 65535, not "${value}".`);
+    return 3000;
+  }
+  return port;
+}
+
+function parseDatabaseUrl(value: string | undefined, problems: string[]): string | null {
+  if (value === undefined) return null;
+  if (!/^postgres(ql)?:\/\/.+/.test(value)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection string.');
+    return null;
+  }
+  return value;
+}
+
+function parseHttpUrl(name: string, value: string | undefined, problems: string[]): string | null {
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name} must be an absolute http(s) URL, not "${value}".`);
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    problems.push(`${name} must use http or https, not "${url.protocol}".`);
+    return null;
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function parseBoolean(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined) return fallback;
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  problems.push(`${name} must be true or false, not "${value}".`);
+  return fallback;
+}
+
+function parseDelays(value: string | undefined, problems: string[]): readonly number[] {
+  if (value === undefined) return DEFAULT_RETRY_DELAYS_MS;
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part))) {
+    problems.push(`DELIVERY_RETRY_DELAYS_MS must be comma-separated whole milliseconds, e.g. 1000,5000,30000, not "${value}".`);
+    return DEFAULT_RETRY_DELAYS_MS;
+  }
+  return parts.map(Number);
+}
+
+function parseEnum<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T, problems: string[]): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${name} must be one of ${allowed.join(', ')}, not "${value}".`);
+  return fallback;
+}
+
+function parseSecretsKey(value: string | undefined, problems: string[]): Buffer | null {
+  if (value === undefined) return null;
+  const key = Buffer.from(value, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/]+=*$/.test(value)) {
+    problems.push('SECRETS_KEY must be exactly 32 bytes encoded as base64 (openssl rand -base64 32).');
+    return null;
+  }
+  return key;
+}
+
+export interface DatabaseSettings {
+  databaseUrl: string | null;
+  dataDir: string;
+}
+
+/** What the migration CLI needs: only the database, so a migration job needs no other secret. */
+export function loadDatabaseSettings(env: Environment): DatabaseSettings {
+  const problems: string[] = [];
+  const url = env.DATABASE_URL?.trim() || undefined;
+  const production = env.NODE_ENV?.trim() === 'production';
+  if (production && url === undefined) problems.push(`Missing required environment variable DATABASE_URL: ${REQUIRED_IN_PRODUCTION.DATABASE_URL}.`);
+  const databaseUrl = parseDatabaseUrl(url, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { databaseUrl, dataDir: resolve(env.DATA_DIR?.trim() || '.data') };
+}

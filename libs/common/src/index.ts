@@ -1,0 +1,14 @@
+export { AppConfig, ROLES, LOG_LEVELS, type Role, type LogLevel, type NodeEnv, type AppConfigFields } from './config/app-config.js';
+export { ConfigError } from './config/config.error.js';
+export { ConfigModule } from './config/config.module.js';
+export { configFromEnvironment, databaseSettingsFromEnvironment, readEnvironment } from './config/environment.js';
+export { loadConfig, loadDatabaseSettings, DEFAULT_RETRY_DELAYS_MS, type Environment, type DevSecrets, type DatabaseSettings } from './config/load-config.js';
+export { loadOrCreateDevSecrets } from './config/dev-secrets.js';
+export { AppError, type ErrorBody, type FieldError } from './errors/app-error.js';
+export { ErrorCode, STATUS_OF_CODE, codeForStatus } from './errors/error-code.js';
+export { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+export { createValidationPipe, flattenValidationErrors } from './errors/validation.js';
+export { LoggingModule } from './logging/logging.module.js';
+export { redactWebhookToken, REDACTED, type LogDestination } from './logging/redact.js';
+export { MetricsModule } from './metrics/metrics.module.js';
+export { MetricsService, UNMATCHED_ROUTE } from './metrics/metrics.service.js';

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
+import type { Request } from 'express';
+import type { AppConfig } from '../config/app-config.js';
+import { routeTemplate } from '../metrics/metrics.service.js';
+import { REDACTED, REDACTED_HEADER_PATHS, redactingDestination, type LogDestination } from './redact.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
+interface SerializedRequest {
+  id: unknown;
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  remoteAddress?: string;
+}
+
+/** Params and query are left out: the webhook's `:token` param is a secret. */
+function serializeRequest(req: SerializedRequest): SerializedRequest {
+  return { id: req.id, method: req.method, url: req.url, headers: req.headers, remoteAddress: req.remoteAddress };
+}
+
+@Module({})
+export class LoggingModule {
+  static forRoot(config: AppConfig, destination: LogDestination = pino.destination({ fd: 1, sync: false })): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              genReqId: requestId,
+              redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
+              serializers: { req: serializeRequest },
+              customProps: (req) => ({ route: routeTemplate(req as Request) }),
+              customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+              autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+            },
+            redactingDestination(destination),
+          ],
+        }),
+      ],
+    };
+  }
+}

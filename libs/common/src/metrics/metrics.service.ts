@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+/** Nest answers unmatched paths through a catch-all `{/*splat}` route: that is no route of ours. */
+export function routeTemplate(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' && !path.includes('*') ? path : UNMATCHED_ROUTE;
+}
+
+/** One registry per app instance, so several instances in one process (the e2e tests) never collide. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration in seconds, by method and route template.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Express middleware: labels by the matched route template, never the raw URL (it may hold a token). */
+  readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
+    const stop = this.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = routeTemplate(req);
+      stop({ method: req.method, route });
+      this.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { PgBoss } from 'pg-boss';
+import { AppConfig } from '#common';
+
+/** Grace given to running jobs at shutdown; a job cut off later is retried by pg-boss, never lost. */
+export const QUEUE_STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * Owns the pg-boss instance. Its schema is installed by the migrations (CLI or MIGRATE_ON_START),
+ * so a replica never races another over DDL at start.
+ */
+@Injectable()
+export class QueueService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueService.name);
+  readonly boss: PgBoss;
+
+  constructor(config: AppConfig) {
+    if (config.databaseUrl === null) throw new Error('QueueService needs a database URL');
+    this.boss = new PgBoss({
+      connectionString: config.databaseUrl,
+      application_name: 'channel-service-queue',
+      migrate: false,
+      schedule: false,
+      supervise: config.runsWorkers,
+      useListenNotify: config.runsWorkers,
+      max: 10,
+    });
+    this.boss.on('error', (error: Error) => this.logger.error({ err: error }, 'Queue error'));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.boss.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: QUEUE_STOP_TIMEOUT_MS });
+  }
+}

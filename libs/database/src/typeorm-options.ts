@@ -1,0 +1,27 @@
+import type { DataSourceOptions, MixedList } from 'typeorm';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+
+export interface SchemaParts {
+  /** Entity classes, listed explicitly: globs are unreliable under ESM. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function>;
+}
+
+/** The one options builder: the app, the migration CLI and the tests all connect through it. */
+export function buildDataSourceOptions(url: string, schema: SchemaParts, applicationName = 'channel-service'): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    applicationName,
+    entities: schema.entities,
+    migrations: schema.migrations,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsRun: false,
+    synchronize: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+    logging: ['error'],
+  };
+}

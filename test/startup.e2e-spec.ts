@@ -1,0 +1,91 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { processesMatching, runNode, startNode } from './support/processes.js';
+
+const MAIN = 'dist/apps/channel-service/src/main.js';
+
+describe('production configuration', () => {
+  it('refuses to start without the required variables, naming each on its own line', async () => {
+    const result = await runNode(MAIN, [], { NODE_ENV: 'production' });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    for (const name of ['DATABASE_URL', 'PUBLIC_BASE_URL', 'PLATFORM_ADMIN_TOKEN', 'SECRETS_KEY', 'AGENT_RUNTIME_URL']) {
+      expect(lines.filter((line) => line.startsWith(`Missing required environment variable ${name}:`))).toHaveLength(1);
+    }
+    expect(result.stdout).toBe('');
+  });
+
+  it('reports malformed values too, without echoing a secret', async () => {
+    const result = await runNode(MAIN, [], {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      PUBLIC_BASE_URL: 'https://channels.example.com',
+      PLATFORM_ADMIN_TOKEN: 'short',
+      SECRETS_KEY: 'bm90LTMyLWJ5dGVz',
+      AGENT_RUNTIME_URL: 'ftp://agents',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PLATFORM_ADMIN_TOKEN must be at least 16 characters long.');
+    expect(result.stderr).toContain('SECRETS_KEY must be exactly 32 bytes encoded as base64');
+    expect(result.stderr).toContain('AGENT_RUNTIME_URL must use http or https');
+    expect(result.stderr).not.toContain('bm90LTMyLWJ5dGVz');
+    expect(result.stderr).not.toContain('Missing required');
+  });
+});
+
+describe('npm start on the embedded PostgreSQL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'channel-service-start-'));
+  // mkdtemp makes the directory 700; the embedded postgres user must be able to reach it.
+  chmodSync(dataDir, 0o755);
+  const env = { DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'development', LOG_LEVEL: 'warn' };
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function bootAndProbe(): Promise<{ port: number; url: string; stop: () => Promise<number | null> }> {
+    const service = startNode(MAIN, env);
+    const [, url] = await service.waitFor(/URL:\s+(http:\/\/localhost:\d+)/);
+    const [, port] = await service.waitFor(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
+    expect(service.output()).toMatch(/Operator token \(development only\): \S{20,}/);
+    expect(service.output()).toContain(`API docs:  ${url}/docs`);
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(200);
+    return {
+      port: Number(port),
+      url,
+      stop: async () => {
+        service.child.kill('SIGINT');
+        const { code } = await service.exited;
+        return code;
+      },
+    };
+  }
+
+  async function query(port: number, sql: string): Promise<pg.QueryResult> {
+    const password = readFileSync(join(dataDir, 'postgres-password'), 'utf8').trim();
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'channel_service' });
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('starts, stops cleanly on Ctrl-C with no postgres left behind, and finds its data again', async () => {
+    const first = await bootAndProbe();
+    await query(first.port, 'CREATE TABLE restart_marker (note text); INSERT INTO restart_marker VALUES ($$kept$$)');
+    expect(await first.stop()).toBe(0);
+    expect(processesMatching(dataDir)).toEqual([]);
+
+    const second = await bootAndProbe();
+    const { rows } = await query(second.port, 'SELECT note FROM restart_marker');
+    expect(rows).toEqual([{ note: 'kept' }]);
+    expect(await second.stop()).toBe(0);
+    expect(processesMatching(dataDir)).toEqual([]);
+  });
+});
