@@ -24,7 +24,8 @@ declare global {
  * temporary directory (under /tmp, which the postgres user can reach even when the checkout cannot).
  * Each e2e file then creates its own database on it.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: { selectProjects?: string[] }): Promise<void> {
+  if (globalConfig.selectProjects?.length === 1 && globalConfig.selectProjects[0] === 'unit') return;
   if (process.env.TEST_DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL;
     return;

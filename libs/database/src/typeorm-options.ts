@@ -1,12 +1,12 @@
-import type { DataSourceOptions, MixedList } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
 export interface SchemaParts {
   /** Entity classes, listed explicitly: globs are unreliable under ESM. */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  entities: MixedList<Function>;
+  entities: Function[];
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  migrations: MixedList<Function>;
+  migrations: Function[];
 }
 
 /** The one options builder: the app, the migration CLI and the tests all connect through it. */
