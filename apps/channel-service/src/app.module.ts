@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppConfig, ConfigModule, LoggingModule, MetricsModule, type LogDestination } from '#common';
+import { ChannelsModule } from '#channels';
+import { AppConfig, ConfigModule, LoggingModule, MetricsModule, OutboundHttpModule, type LogDestination } from '#common';
 import { DatabaseModule } from '#database';
+import { TenancyModule } from '#tenancy';
 import { HealthController } from './health/health.controller.js';
 import { SCHEMA } from './schema.js';
 
@@ -21,6 +23,9 @@ export class AppModule {
         MetricsModule,
         DatabaseModule.forRoot(SCHEMA),
         TerminusModule.forRoot({ logger: false }),
+        OutboundHttpModule,
+        // A worker replica serves only /health and /metrics.
+        ...(config.runsHttp ? [TenancyModule, ChannelsModule] : []),
       ],
       controllers: [HealthController],
     };

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import pino from 'pino';
-import { AppConfig, ConfigError, configFromEnvironment } from '#common';
+import { AppConfig, ConfigError, SERVICE_NAME, configFromEnvironment } from '#common';
 import { describeDatabaseUrl, runMigrations, startEmbeddedPostgres, type EmbeddedPostgres } from '#database';
 import { SCHEMA } from './schema.js';
-import { SERVICE_NAME, createApp, installGracefulShutdown } from './setup-app.js';
+import { createApp, installGracefulShutdown } from './setup-app.js';
 
 function loadConfigOrExit(): AppConfig {
   try {

@@ -2,14 +2,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AllExceptionsFilter, AppConfig, MetricsService, createValidationPipe } from '#common';
+import { AllExceptionsFilter, AppConfig, MetricsService, SERVICE_VERSION, createValidationPipe } from '#common';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
 /** Admin API bodies are small; the inbound webhook parses its own body under its own 1 MiB limit. */
 export const JSON_BODY_LIMIT = '256kb';
 
-export const SERVICE_NAME = 'channel-service';
-export const SERVICE_VERSION = '0.1.0';
 
 /** Pipes, filters, body limits, logging, metrics and docs: shared by main.ts and every e2e test. */
 export function setupApp(app: NestExpressApplication): NestExpressApplication {

@@ -71,7 +71,8 @@ export async function detectSchemaDrift(url: string, schema: SchemaParts): Promi
 }
 
 export function renderMigration(className: string, drift: SchemaDrift): string {
-  const lines = (queries: string[]): string => queries.map((query) => `    await queryRunner.query(${JSON.stringify(query)});`).join('\n');
+  const literal = (query: string): string => `\`${query.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
+  const lines = (queries: string[]): string => queries.map((query) => `    await queryRunner.query(${literal(query.replace(/\s+$/, ''))});`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {

@@ -18,6 +18,8 @@ export function buildDataSourceOptions(url: string, schema: SchemaParts, applica
     entities: schema.entities,
     migrations: schema.migrations,
     migrationsTableName: 'typeorm_migrations',
+    // gen_random_uuid() is built into PostgreSQL 13+; uuid-ossp would need an extension installed.
+    uuidExtension: 'pgcrypto',
     migrationsRun: false,
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { SERVICE_VERSION } from './setup-app.js';
+import { SERVICE_VERSION } from './service-info.js';
 
 describe('SERVICE_VERSION', () => {
   it('matches package.json', () => {

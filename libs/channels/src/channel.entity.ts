@@ -1,0 +1,57 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { AgentEntity } from './agent.entity.js';
+
+export const CHANNEL_TYPES = ['omnichannel'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/**
+ * An Agent Channel. The platform token is found by its SHA-256 (unique) and kept encrypted only to show the
+ * URL again; the client's webhook token is kept encrypted and never returned.
+ */
+@Entity({ name: 'channels' })
+@Index('channels_tenant_agent_idx', ['tenantId', 'agentId'])
+export class ChannelEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
+  @Column({ name: 'agent_id', type: 'text' })
+  agentId!: string;
+
+  @ManyToOne(() => AgentEntity, { onDelete: 'CASCADE' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'agent_id', referencedColumnName: 'agentId' },
+  ])
+  agent?: AgentEntity;
+
+  @Column({ name: 'type', type: 'text' })
+  type!: ChannelType;
+
+  @Column({ name: 'title', type: 'text', nullable: true })
+  title!: string | null;
+
+  @Column({ name: 'active', type: 'boolean', default: false })
+  active!: boolean;
+
+  @Index('channels_token_hash_key', { unique: true })
+  @Column({ name: 'token_hash', type: 'bytea' })
+  tokenHash!: Buffer;
+
+  @Column({ name: 'token_encrypted', type: 'text' })
+  tokenEncrypted!: string;
+
+  @Column({ name: 'webhook_url', type: 'text' })
+  webhookUrl!: string;
+
+  @Column({ name: 'webhook_token_encrypted', type: 'text', nullable: true })
+  webhookTokenEncrypted!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

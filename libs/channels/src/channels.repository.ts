@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ChannelEntity } from './channel.entity.js';
+
+export type NewChannel = Omit<ChannelEntity, 'id' | 'createdAt' | 'updatedAt' | 'agent'>;
+
+@Injectable()
+export class ChannelsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  insert(channel: NewChannel): Promise<ChannelEntity> {
+    const repository = this.dataSource.getRepository(ChannelEntity);
+    return repository.save(repository.create(channel));
+  }
+
+  find(tenantId: string, id: string): Promise<ChannelEntity | null> {
+    return this.dataSource.getRepository(ChannelEntity).findOneBy({ tenantId, id });
+  }
+
+  /** Locks the row for a read-modify-write inside `manager`'s transaction. */
+  findForUpdate(manager: EntityManager, tenantId: string, id: string): Promise<ChannelEntity | null> {
+    return manager.getRepository(ChannelEntity).findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  save(manager: EntityManager, channel: ChannelEntity): Promise<ChannelEntity> {
+    return manager.getRepository(ChannelEntity).save(channel);
+  }
+
+  listForAgent(tenantId: string, agentId: string): Promise<ChannelEntity[]> {
+    return this.dataSource.getRepository(ChannelEntity).find({ where: { tenantId, agentId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ChannelEntity).delete({ tenantId, id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  findByTokenHash(tokenHash: Buffer): Promise<ChannelEntity | null> {
+    return this.dataSource.getRepository(ChannelEntity).findOneBy({ tokenHash });
+  }
+}

@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, AppError, ErrorCode, SecretBox, randomToken, sha256 } from '#common';
+import { isUuid } from '#tenancy';
+import { ActivationChecks, type ChannelWarning } from './activation.checks.js';
+import { agentNotFound } from './agents.service.js';
+import { AgentsRepository } from './agents.repository.js';
+import type { ChannelEntity } from './channel.entity.js';
+import type { ChannelDto, CreateChannelDto, UpdateChannelDto } from './channels.dto.js';
+import { ChannelsRepository } from './channels.repository.js';
+import { webhookUrlProblem } from './webhook-url.rule.js';
+
+export const AGENT_NOT_TRAINED_MESSAGE = 'The agent is not trained. Train the agent, then activate the channel again.';
+
+function channelNotFound(): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, 'Channel not found.');
+}
+
+function agentNotTrained(): AppError {
+  return new AppError(ErrorCode.AGENT_NOT_TRAINED, AGENT_NOT_TRAINED_MESSAGE);
+}
+
+@Injectable()
+export class ChannelsService {
+  constructor(
+    private readonly channels: ChannelsRepository,
+    private readonly agents: AgentsRepository,
+    private readonly activation: ActivationChecks,
+    private readonly secrets: SecretBox,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(tenantId: string, agentId: string, body: CreateChannelDto): Promise<ChannelDto> {
+    this.assertWebhookUrl(body.webhookUrl);
+    const agent = await this.agents.find(tenantId, agentId);
+    if (!agent) throw agentNotFound();
+    const active = body.active ?? false;
+    if (active && !agent.trained) throw agentNotTrained();
+    const token = randomToken();
+    const channel = await this.channels.insert({
+      tenantId,
+      agentId,
+      type: body.type,
+      title: body.title ?? null,
+      active,
+      tokenHash: sha256(token),
+      tokenEncrypted: this.secrets.seal(token),
+      webhookUrl: body.webhookUrl,
+      webhookTokenEncrypted: body.webhookToken === undefined ? null : this.secrets.seal(body.webhookToken),
+    });
+    const warnings = active ? await this.runActivationChecks(channel) : [];
+    return { ...this.toDto(channel), warnings };
+  }
+
+  async listForAgent(tenantId: string, agentId: string): Promise<ChannelDto[]> {
+    if (!(await this.agents.find(tenantId, agentId))) throw agentNotFound();
+    return (await this.channels.listForAgent(tenantId, agentId)).map((channel) => this.toDto(channel));
+  }
+
+  async get(tenantId: string, channelId: string): Promise<ChannelDto> {
+    return this.toDto(await this.require(tenantId, channelId));
+  }
+
+  /** The "Save" of the seed: every field applies together, or (on any refusal) none does. */
+  async update(tenantId: string, channelId: string, body: UpdateChannelDto): Promise<ChannelDto> {
+    if (body.webhookUrl !== undefined) this.assertWebhookUrl(body.webhookUrl);
+    if (!isUuid(channelId)) throw channelNotFound();
+    const { channel, activated } = await this.channels.transaction(async (manager) => {
+      const current = await this.channels.findForUpdate(manager, tenantId, channelId);
+      if (!current) throw channelNotFound();
+      const wasActive = current.active;
+      const urlChanged = body.webhookUrl !== undefined && body.webhookUrl !== current.webhookUrl;
+      if (body.title !== undefined) current.title = body.title;
+      if (body.active !== undefined) current.active = body.active;
+      if (body.webhookUrl !== undefined) current.webhookUrl = body.webhookUrl;
+      if (body.webhookToken !== undefined) {
+        current.webhookTokenEncrypted = body.webhookToken === null ? null : this.secrets.seal(body.webhookToken);
+      } else if (urlChanged) {
+        // A changed URL never receives the old credential.
+        current.webhookTokenEncrypted = null;
+      }
+      const activated = current.active && (!wasActive || urlChanged);
+      if (activated) {
+        const agent = await this.agents.find(tenantId, current.agentId, manager);
+        if (!agent?.trained) throw agentNotTrained();
+      }
+      return { channel: await this.channels.save(manager, current), activated };
+    });
+    const warnings = activated ? await this.runActivationChecks(channel) : [];
+    return { ...this.toDto(channel), warnings };
+  }
+
+  async rotateToken(tenantId: string, channelId: string): Promise<ChannelDto> {
+    if (!isUuid(channelId)) throw channelNotFound();
+    const channel = await this.channels.transaction(async (manager) => {
+      const current = await this.channels.findForUpdate(manager, tenantId, channelId);
+      if (!current) throw channelNotFound();
+      const token = randomToken();
+      current.tokenHash = sha256(token);
+      current.tokenEncrypted = this.secrets.seal(token);
+      return this.channels.save(manager, current);
+    });
+    return this.toDto(channel);
+  }
+
+  async delete(tenantId: string, channelId: string): Promise<void> {
+    if (!isUuid(channelId) || !(await this.channels.delete(tenantId, channelId))) throw channelNotFound();
+  }
+
+  private async require(tenantId: string, channelId: string): Promise<ChannelEntity> {
+    const channel = isUuid(channelId) ? await this.channels.find(tenantId, channelId) : null;
+    if (!channel) throw channelNotFound();
+    return channel;
+  }
+
+  private assertWebhookUrl(webhookUrl: string): void {
+    const problem = webhookUrlProblem(webhookUrl, this.config.allowHttpWebhooks);
+    if (problem) throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check webhookUrl.', [{ field: 'webhookUrl', message: `webhookUrl ${problem}` }]);
+  }
+
+  private runActivationChecks(channel: ChannelEntity): Promise<ChannelWarning[]> {
+    return this.activation.run({
+      channelId: channel.id,
+      webhookUrl: channel.webhookUrl,
+      webhookToken: channel.webhookTokenEncrypted === null ? null : this.secrets.open(channel.webhookTokenEncrypted),
+      platformWebhookUrl: this.platformWebhookUrl(channel),
+    });
+  }
+
+  private platformWebhookUrl(channel: ChannelEntity): string {
+    return `${this.config.publicBaseUrl}/${this.secrets.open(channel.tokenEncrypted)}/bot_api_webhook`;
+  }
+
+  private toDto(channel: ChannelEntity): ChannelDto {
+    return {
+      id: channel.id,
+      agentId: channel.agentId,
+      type: channel.type,
+      title: channel.title,
+      active: channel.active,
+      platformWebhookUrl: this.platformWebhookUrl(channel),
+      webhookUrl: channel.webhookUrl,
+      webhookTokenSet: channel.webhookTokenEncrypted !== null,
+      createdAt: channel.createdAt,
+      updatedAt: channel.updatedAt,
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export { ChannelsModule } from './channels.module.js';
+export { AgentEntity } from './agent.entity.js';
+export { ChannelEntity, CHANNEL_TYPES, type ChannelType } from './channel.entity.js';
+export { ChannelsRepository } from './channels.repository.js';
+export { AgentsRepository } from './agents.repository.js';

@@ -1,0 +1,44 @@
+import { Injectable, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { AppError, ErrorCode } from '#common';
+import type { AuthenticatedRequest, Caller } from './caller.js';
+import { TenantsService } from './tenants.service.js';
+
+async function authenticate(context: ExecutionContext, tenants: TenantsService): Promise<Caller> {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  const header = request.headers.authorization;
+  const caller = await tenants.identify(Array.isArray(header) ? header[0] : header);
+  if (!caller) throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or invalid credentials: send Authorization: Bearer <token>.');
+  request.caller = caller;
+  return caller;
+}
+
+/** Operator routes: the PLATFORM_ADMIN_TOKEN only; a tenant key is 403. */
+@Injectable()
+export class OperatorGuard implements CanActivate {
+  constructor(private readonly tenants: TenantsService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const caller = await authenticate(context, this.tenants);
+    if (caller.kind !== 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'This route is for the platform operator; a tenant API key cannot use it.');
+    return true;
+  }
+}
+
+/** Tenant routes: a tenant API key only; the operator token is 403. */
+@Injectable()
+export class TenantGuard implements CanActivate {
+  constructor(private readonly tenants: TenantsService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const caller = await authenticate(context, this.tenants);
+    if (caller.kind !== 'tenant') throw new AppError(ErrorCode.FORBIDDEN, 'This route is for tenants; the operator token cannot use it.');
+    return true;
+  }
+}
+
+/** The calling tenant's id, set by TenantGuard. */
+export const TenantId = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
+  const caller = context.switchToHttp().getRequest<AuthenticatedRequest>().caller;
+  if (caller?.kind !== 'tenant') throw new Error('TenantId used on a route without TenantGuard');
+  return caller.tenantId;
+});

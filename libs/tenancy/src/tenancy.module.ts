@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { OperatorGuard, TenantGuard } from './auth.guards.js';
+import { TenantsController } from './tenants.controller.js';
+import { TenantsRepository } from './tenants.repository.js';
+import { TenantsService } from './tenants.service.js';
+
+@Module({
+  controllers: [TenantsController],
+  providers: [TenantsRepository, TenantsService, OperatorGuard, TenantGuard],
+  exports: [TenantsService, OperatorGuard, TenantGuard],
+})
+export class TenancyModule {}

@@ -1,0 +1,49 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
+import { OperatorGuard } from './auth.guards.js';
+import { ApiKeyDto, CreateTenantDto, CreatedTenantDto, TenantDto } from './tenants.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+const OPERATOR_ONLY: DocumentedError = [403, 'FORBIDDEN', 'This route is for the platform operator; a tenant API key cannot use it.'];
+
+@ApiTags('tenants (operator)')
+@ApiBearerAuth()
+@ApiErrors(UNAUTHORIZED_DOC, OPERATOR_ONLY)
+@UseGuards(OperatorGuard)
+@Controller('api/v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a tenant and its first API key (shown only in this response).' })
+  @ApiCreatedResponse({ type: CreatedTenantDto })
+  @ApiErrors([400, 'VALIDATION_FAILED', 'The request is invalid: check name.', [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }]])
+  create(@Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
+    return this.tenants.create(body.name);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tenants.' })
+  @ApiOkResponse({ type: [TenantDto] })
+  list(): Promise<TenantDto[]> {
+    return this.tenants.list();
+  }
+
+  @Post(':tenantId/api-keys')
+  @ApiOperation({ summary: "Create another API key for a tenant (shown only in this response)." })
+  @ApiCreatedResponse({ type: ApiKeyDto })
+  @ApiErrors([404, 'NOT_FOUND', 'Tenant not found.'])
+  createApiKey(@Param('tenantId') tenantId: string): Promise<ApiKeyDto> {
+    return this.tenants.createApiKey(tenantId);
+  }
+
+  @Delete(':tenantId/api-keys/:keyId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key; it stops working at once.' })
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiErrors([404, 'NOT_FOUND', 'API key not found.'])
+  revokeApiKey(@Param('tenantId') tenantId: string, @Param('keyId') keyId: string): Promise<void> {
+    return this.tenants.revokeApiKey(tenantId, keyId);
+  }
+}
