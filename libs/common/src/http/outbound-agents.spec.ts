@@ -4,7 +4,7 @@ import { isLinkLocalAddress } from './outbound-agents.js';
 describe('isLinkLocalAddress', () => {
   it.each([
     [new URL('http://169.254.169.254/').hostname, true],
-    [new URL('http://2851995294/').hostname, true],
+    [new URL('http://2852039166/').hostname, true],
     [new URL('http://0251.0376.0251.0376/').hostname, true],
     [new URL('http://0xa9.0xfe.0xa9.0xfe/').hostname, true],
     [new URL('http://[::ffff:169.254.169.254]/').hostname, true],
