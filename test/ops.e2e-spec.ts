@@ -63,6 +63,29 @@ describe('operations endpoints', () => {
     expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
   });
 
+  it('documents every admin route with a success response, its error codes and examples', async () => {
+    const { body } = await request(t.baseUrl).get('/docs-json');
+    const paths = body.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }> }>>;
+    const expected = [
+      'POST /api/v1/tenants', 'GET /api/v1/tenants', 'POST /api/v1/tenants/{tenantId}/api-keys', 'DELETE /api/v1/tenants/{tenantId}/api-keys/{keyId}',
+      'PUT /api/v1/agents/{agentId}', 'GET /api/v1/agents', 'GET /api/v1/agents/{agentId}', 'POST /api/v1/agents/{agentId}/channels',
+      'GET /api/v1/agents/{agentId}/channels', 'GET /api/v1/channels/{channelId}', 'PATCH /api/v1/channels/{channelId}',
+      'POST /api/v1/channels/{channelId}/rotate-token', 'DELETE /api/v1/channels/{channelId}',
+    ];
+    const documented = Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(documented).toEqual(expect.arrayContaining(expected));
+    for (const route of expected) {
+      const [method, path] = route.split(' ');
+      const responses = paths[path][method.toLowerCase()].responses;
+      const statuses = Object.keys(responses);
+      expect(statuses.some((status) => status.startsWith('2'))).toBe(true);
+      expect(statuses).toEqual(expect.arrayContaining(['401', '403']));
+      for (const status of statuses.filter((s) => /^[45]/.test(s))) {
+        expect(responses[status].content?.['application/json']?.example).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+      }
+    }
+  });
+
   it('answers unknown routes with the error shape and never echoes the path', async () => {
     const res = await request(t.baseUrl).get('/some-secret-path/here');
     expect(res.status).toBe(404);

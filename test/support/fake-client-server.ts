@@ -31,7 +31,7 @@ export async function startFakeClientServer(): Promise<FakeClientServer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      let json: unknown = undefined;
+      let json: unknown;
       try {
         json = body ? JSON.parse(body) : undefined;
       } catch {

@@ -18,5 +18,5 @@ export { SecretBox } from './crypto/secret-box.service.js';
 export { methodUrl } from './http/method-url.js';
 export { OutboundHttpModule } from './http/outbound-http.module.js';
 export { OutboundHttpClient, OutboundFailure, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type OutboundRequest, type OutboundResponse, type OutboundFailureKind } from './http/outbound-http.client.js';
-export { isLinkLocalAddress, LINK_LOCAL_CIDRS } from './http/outbound-agents.js';
+export { isLinkLocalAddress } from './http/outbound-agents.js';
 export { ApiErrors, ErrorResponseDto, FieldErrorDto, UNAUTHORIZED_DOC, type DocumentedError } from './errors/api-docs.js';

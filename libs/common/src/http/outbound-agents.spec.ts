@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { isLinkLocalAddress } from './outbound-agents.js';
+import type { LookupAddress } from 'node:dns';
+import { isLinkLocalAddress, linkLocalBlockingLookup } from './outbound-agents.js';
 
 describe('isLinkLocalAddress', () => {
   it.each([
@@ -14,5 +15,18 @@ describe('isLinkLocalAddress', () => {
     [new URL('http://example.com/').hostname, false],
   ])('%s → %s', (host, expected) => {
     expect(isLinkLocalAddress(host)).toBe(expected);
+  });
+});
+
+describe('linkLocalBlockingLookup', () => {
+  it('passes ordinary answers through in both callback forms', async () => {
+    const single = await new Promise<[string | LookupAddress[], number | undefined]>((resolve, reject) =>
+      linkLocalBlockingLookup('localhost', { family: 4 }, (error, address, family) => (error ? reject(error) : resolve([address, family]))),
+    );
+    expect(single).toEqual(['127.0.0.1', 4]);
+    const all = await new Promise<string | LookupAddress[]>((resolve, reject) =>
+      linkLocalBlockingLookup('localhost', { family: 4, all: true }, (error, address) => (error ? reject(error) : resolve(address))),
+    );
+    expect(all).toEqual([{ address: '127.0.0.1', family: 4 }]);
   });
 });

@@ -1,10 +1,9 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent, type RequestFilteringAgentOptions } from 'request-filtering-agent';
 
-/** Link-local space, where cloud metadata services live: blocked even when private networks are allowed. */
-export const LINK_LOCAL_CIDRS = ['169.254.0.0/16', 'fe80::/10'];
 
 export const CONNECT_TIMEOUT_CODE = 'ECONNECT_TIMEOUT';
 
@@ -45,7 +44,26 @@ export interface OutboundAgentOptions {
 }
 
 function filterOptions(options: OutboundAgentOptions): RequestFilteringAgentOptions {
-  return { allowPrivateIPAddress: options.allowPrivateNetworks, allowMetaIPAddress: false, denyIPAddressList: LINK_LOCAL_CIDRS };
+  return { allowPrivateIPAddress: options.allowPrivateNetworks, allowMetaIPAddress: false };
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * Link-local space (169.254.0.0/16, fe80::/10), where cloud metadata services live, stays blocked even when
+ * private networks are allowed. request-filtering-agent wraps this lookup with its own checks; IP literals
+ * never get here, so OutboundHttpClient checks those before connecting.
+ */
+export function linkLocalBlockingLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const blocked = addresses.find((entry) => isLinkLocalAddress(entry.address));
+    if (blocked) {
+      return callback(Object.assign(new Error(`DNS lookup ${blocked.address} is not allowed. Because, It is a link-local address.`), { code: 'EADDRBLOCKED' }), []);
+    }
+    if (options.all) return callback(null, addresses);
+    callback(null, addresses[0].address, addresses[0].family);
+  });
 }
 
 type ConnectOptions = Parameters<RequestFilteringHttpAgent['createConnection']>[0];
@@ -57,7 +75,7 @@ export class OutboundHttpAgent extends RequestFilteringHttpAgent {
   }
 
   override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return withConnectTimeout(super.createConnection(options, listener), this.outbound.connectTimeoutMs);
+    return withConnectTimeout(super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener), this.outbound.connectTimeoutMs);
   }
 }
 
@@ -67,6 +85,6 @@ export class OutboundHttpsAgent extends RequestFilteringHttpsAgent {
   }
 
   override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return withConnectTimeout(super.createConnection(options, listener), this.outbound.connectTimeoutMs);
+    return withConnectTimeout(super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener), this.outbound.connectTimeoutMs);
   }
 }
