@@ -91,7 +91,7 @@ export function classify(error: unknown, timeoutMs: number): OutboundFailure {
   if (/is not allowed\. Because/.test(message)) {
     return new OutboundFailure('blocked', `Blocked by the outbound network policy: ${message.replace(/\(family:.*?\)\s*/, '').replace(/^DNS lookup /, '')}`);
   }
-  if (code === CONNECT_TIMEOUT_CODE || cause?.code === CONNECT_TIMEOUT_CODE) return new OutboundFailure('timeout', `Timed out connecting (${timeoutMs >= 5000 ? 5 : timeoutMs / 1000} s)`);
+  if (code === CONNECT_TIMEOUT_CODE || cause?.code === CONNECT_TIMEOUT_CODE) return new OutboundFailure('timeout', `Timed out connecting after ${CONNECT_TIMEOUT_MS / 1000} s`);
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || axiosError?.name === 'CanceledError') {
     return new OutboundFailure('timeout', `Timed out after ${timeoutMs / 1000} s without a complete response`);
   }
