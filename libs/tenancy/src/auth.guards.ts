@@ -12,28 +12,33 @@ async function authenticate(context: ExecutionContext, tenants: TenantsService):
   return caller;
 }
 
-/** Operator routes: the PLATFORM_ADMIN_TOKEN only; a tenant key is 403. */
+/** Lets through only callers of one kind: any other known caller is 403, an unknown one 401. */
 @Injectable()
-export class OperatorGuard implements CanActivate {
+abstract class CallerKindGuard implements CanActivate {
+  protected abstract readonly kind: Caller['kind'];
+  protected abstract readonly refusal: string;
+
   constructor(private readonly tenants: TenantsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const caller = await authenticate(context, this.tenants);
-    if (caller.kind !== 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'This route is for the platform operator; a tenant API key cannot use it.');
+    if (caller.kind !== this.kind) throw new AppError(ErrorCode.FORBIDDEN, this.refusal);
     return true;
   }
 }
 
-/** Tenant routes: a tenant API key only; the operator token is 403. */
+/** Operator routes: the PLATFORM_ADMIN_TOKEN only. */
 @Injectable()
-export class TenantGuard implements CanActivate {
-  constructor(private readonly tenants: TenantsService) {}
+export class OperatorGuard extends CallerKindGuard {
+  protected readonly kind = 'operator';
+  protected readonly refusal = 'This route is for the platform operator; a tenant API key cannot use it.';
+}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const caller = await authenticate(context, this.tenants);
-    if (caller.kind !== 'tenant') throw new AppError(ErrorCode.FORBIDDEN, 'This route is for tenants; the operator token cannot use it.');
-    return true;
-  }
+/** Tenant routes: a tenant API key only. */
+@Injectable()
+export class TenantGuard extends CallerKindGuard {
+  protected readonly kind = 'tenant';
+  protected readonly refusal = 'This route is for tenants; the operator token cannot use it.';
 }
 
 /** The calling tenant's id, set by TenantGuard. */
