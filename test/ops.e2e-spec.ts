@@ -49,7 +49,9 @@ describe('operations endpoints', () => {
     expect(res.text).toContain('nodejs_heap_size_used_bytes');
     expect(res.text).toMatch(/http_requests_total\{method="GET",route="\/health\/live",status="200"\} \d+/);
     expect(res.text).toMatch(/http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/health\/live"\}/);
-    expect(res.text).toMatch(/http_requests_total\{method="POST",route="\(unmatched\)",status="404"\} 1/);
+    expect(res.text).toMatch(/http_requests_total\{method="POST",route="\/:token\/bot_api_webhook",status="400"\} 1/);
+    await request(t.baseUrl).get('/no/such/path');
+    expect((await request(t.baseUrl).get('/metrics')).text).toMatch(/http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} 1/);
     expect(res.text).not.toContain('s3cretTokenValue');
   });
 
@@ -87,9 +89,12 @@ describe('operations endpoints', () => {
   });
 
   it('answers unknown routes with the error shape and never echoes the path', async () => {
-    const res = await request(t.baseUrl).get('/some-secret-path/here');
-    expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: 'Not found', code: 'NOT_FOUND' });
+    const admin = await request(t.baseUrl).get('/api/v1/some-secret-path');
+    expect(admin.status).toBe(404);
+    expect(admin.body).toEqual({ error: 'Not found', code: 'NOT_FOUND' });
+    const other = await request(t.baseUrl).get('/some-secret-path/here');
+    expect(other.status).toBe(404);
+    expect(other.body).toEqual({ error: 'Not found' });
   });
 
   it('answers malformed and oversized JSON with clear errors', async () => {

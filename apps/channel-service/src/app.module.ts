@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ChannelsModule } from '#channels';
 import { AppConfig, ConfigModule, LoggingModule, MetricsModule, OutboundHttpModule, type LogDestination } from '#common';
 import { DatabaseModule } from '#database';
+import { InboundModule } from '#inbound';
 import { TenancyModule } from '#tenancy';
 import { HealthController } from './health/health.controller.js';
 import { SCHEMA } from './schema.js';
@@ -25,7 +26,7 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         OutboundHttpModule,
         // A worker replica serves only /health and /metrics.
-        ...(config.runsHttp ? [TenancyModule, ChannelsModule] : []),
+        ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule] : []),
       ],
       controllers: [HealthController],
     };

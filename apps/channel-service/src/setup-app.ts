@@ -1,3 +1,4 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +8,7 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 
 /** Admin API bodies are small; the inbound webhook parses its own body under its own 1 MiB limit. */
 export const JSON_BODY_LIMIT = '256kb';
+const WEBHOOK_PATH = /^\/[^/]+\/bot_api_webhook\/?$/;
 
 
 /** Pipes, filters, body limits, logging, metrics and docs: shared by main.ts and every e2e test. */
@@ -16,7 +18,8 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(app.get(MetricsService).httpMiddleware);
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  const json = express.json({ limit: JSON_BODY_LIMIT });
+  app.use((req: Request, res: Response, next: NextFunction) => (WEBHOOK_PATH.test(req.path) ? next() : json(req, res, next)));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 

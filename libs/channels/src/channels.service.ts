@@ -6,6 +6,7 @@ import { agentNotFound } from './agents.service.js';
 import { AgentsRepository } from './agents.repository.js';
 import type { ChannelEntity } from './channel.entity.js';
 import type { ChannelDto, CreateChannelDto, UpdateChannelDto } from './channels.dto.js';
+import { ChannelLookup } from './channel-lookup.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { webhookUrlProblem } from './webhook-url.rule.js';
 
@@ -27,6 +28,7 @@ export class ChannelsService {
     private readonly activation: ActivationChecks,
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
+    private readonly lookup: ChannelLookup,
   ) {}
 
   async create(tenantId: string, agentId: string, body: CreateChannelDto): Promise<ChannelDto> {
@@ -85,6 +87,7 @@ export class ChannelsService {
       }
       return { channel: await this.channels.save(manager, current), activated };
     });
+    this.lookup.forgetAll();
     const warnings = activated ? await this.runActivationChecks(channel) : [];
     return { ...this.toDto(channel), warnings };
   }
@@ -99,11 +102,13 @@ export class ChannelsService {
       current.tokenEncrypted = this.secrets.seal(token);
       return this.channels.save(manager, current);
     });
+    this.lookup.forgetAll();
     return this.toDto(channel);
   }
 
   async delete(tenantId: string, channelId: string): Promise<void> {
     if (!isUuid(channelId) || !(await this.channels.delete(tenantId, channelId))) throw channelNotFound();
+    this.lookup.forgetAll();
   }
 
   private async require(tenantId: string, channelId: string): Promise<ChannelEntity> {

@@ -3,3 +3,4 @@ export { AgentEntity } from './agent.entity.js';
 export { ChannelEntity, CHANNEL_TYPES, type ChannelType } from './channel.entity.js';
 export { ChannelsRepository } from './channels.repository.js';
 export { AgentsRepository } from './agents.repository.js';
+export { ChannelLookup, LOOKUP_TTL_MS, type ActiveChannel } from './channel-lookup.js';

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type Queue } from 'pg-boss';
 import { AppConfig } from '#common';
 
 /** Grace given to running jobs at shutdown; a job cut off later is retried by pg-boss, never lost. */
@@ -30,6 +30,17 @@ export class QueueService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.boss.start();
+  }
+
+  /** Creates the queue unless it exists; a queue's policy is fixed once created. */
+  async ensureQueue(name: string, options: Omit<Queue, 'name'>): Promise<void> {
+    if (await this.boss.getQueue(name)) return;
+    try {
+      await this.boss.createQueue(name, options);
+    } catch (error) {
+      // Another replica created it between the check and the create.
+      if (!(await this.boss.getQueue(name))) throw error;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

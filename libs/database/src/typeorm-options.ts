@@ -24,6 +24,7 @@ export function buildDataSourceOptions(url: string, schema: SchemaParts, applica
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
     extra: { max: 10, connectionTimeoutMillis: 5000 },
-    logging: ['error'],
+    // Failures are logged by the app, through the redacting logger; TypeORM would print query parameters.
+    logging: false,
   };
 }

@@ -17,7 +17,9 @@ describe('AllExceptionsFilter.toResponse', () => {
   });
 
   it("never echoes the router's path in a 404", () => {
-    expect(filter.toResponse(new NotFoundException('Cannot POST /s3cret/bot_api_webhook'), 'r3')).toEqual([404, { error: 'Not found', code: 'NOT_FOUND' }]);
+    expect(filter.toResponse(new NotFoundException('Cannot GET /api/v1/s3cret'), 'r3', '/api/v1/s3cret')).toEqual([404, { error: 'Not found', code: 'NOT_FOUND' }]);
+    // Outside the admin API, the body is the Omnichannel protocol's row 1, exactly.
+    expect(filter.toResponse(new NotFoundException('Cannot POST /s3cret/bot_api'), 'r3', '/s3cret/bot_api')).toEqual([404, { error: 'Not found' }]);
   });
 
   it("reads body-parser's error behind Express's wrapper", () => {

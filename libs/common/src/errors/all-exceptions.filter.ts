@@ -28,7 +28,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
-    const [status, body] = this.toResponse(exception, request.id);
+    const [status, body] = this.toResponse(exception, request.id, request.path);
     if (status >= 500) {
       this.logger.error({ err: exception, requestId: request.id, status }, 'Request failed');
     }
@@ -36,7 +36,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     response.status(status).json(body);
   }
 
-  toResponse(exception: unknown, requestId: string | undefined): [number, ErrorBody] {
+  toResponse(exception: unknown, requestId: string | undefined, path = '/'): [number, ErrorBody] {
     if (exception instanceof AppError) {
       return [exception.status, exception.status >= 500 ? { ...exception.toBody(), requestId } : exception.toBody()];
     }
@@ -48,6 +48,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Outside the admin API, an unknown path answers as the Omnichannel protocol documents (row 1).
+      if (status === 404 && !path.startsWith('/api/') && messageOf(exception) === 'Not found') return [404, { error: 'Not found' }];
       if (status >= 500) return [status, { error: 'Internal server error', code: codeForStatus(status), requestId }];
       return [status, { error: messageOf(exception), code: codeForStatus(status) }];
     }

@@ -7,7 +7,7 @@ export interface FieldError {
 
 export interface ErrorBody {
   error: string;
-  code: string;
+  code?: string;
   details?: FieldError[];
   requestId?: string;
 }

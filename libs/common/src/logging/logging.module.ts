@@ -30,6 +30,16 @@ function serializeRequest(req: SerializedRequest): SerializedRequest {
   return { id: req.id, method: req.method, url: req.url, headers: req.headers, remoteAddress: req.remoteAddress };
 }
 
+/** TypeORM's QueryFailedError carries the query parameters (visitor text, hashes): they stay out of the logs. */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (serialized && typeof serialized === 'object') {
+    delete serialized.parameters;
+    delete serialized.driverError;
+  }
+  return serialized;
+}
+
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig, destination: LogDestination = pino.destination({ fd: 1, sync: false })): DynamicModule {
@@ -42,8 +52,9 @@ export class LoggingModule {
               level: config.logLevel,
               genReqId: requestId,
               redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
-              serializers: { req: serializeRequest },
-              customProps: (req) => ({ route: routeTemplate(req as Request) }),
+              serializers: { req: serializeRequest, err: serializeError },
+              // Called when the request starts and again when it ends; only the end knows the matched route.
+              customProps: (req) => ((req as Request).route ? { route: routeTemplate(req as Request) } : {}),
               customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
               autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
             },

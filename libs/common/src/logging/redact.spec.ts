@@ -10,7 +10,8 @@ describe('redactWebhookToken', () => {
     expect(redactWebhookToken(input)).toBe(expected);
   });
 
-  it('leaves other paths alone', () => {
+  it('leaves the route template and other paths alone', () => {
+    expect(redactWebhookToken('{"route":"/:token/bot_api_webhook"}')).toBe('{"route":"/:token/bot_api_webhook"}');
     expect(redactWebhookToken('/api/v1/channels/5/rotate-token')).toBe('/api/v1/channels/5/rotate-token');
   });
 

@@ -1,7 +1,7 @@
 export const REDACTED = '[REDACTED]';
 
 /** The channel token is the first path segment of the webhook route; it must never reach a log line. */
-const WEBHOOK_TOKEN = /\/[^/\s"'?#\\]+\/bot_api_webhook/g;
+const WEBHOOK_TOKEN = /\/(?!:token\/)[^/\s"'?#\\]+\/bot_api_webhook/g;
 
 export function redactWebhookToken(text: string): string {
   return text.replace(WEBHOOK_TOKEN, `/${REDACTED}/bot_api_webhook`);

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { sha256 } from '#common';
+import { ChannelsRepository } from './channels.repository.js';
+
+export interface ActiveChannel {
+  id: string;
+  tenantId: string;
+  agentId: string;
+}
+
+/**
+ * Resolves a webhook token to its active channel. Hits are cached briefly: a change made on this replica clears
+ * the cache at once, and other replicas see it when their entry expires, within the TTL (under the 1 s promised).
+ */
+export const LOOKUP_TTL_MS = 500;
+const MAX_ENTRIES = 10_000;
+
+@Injectable()
+export class ChannelLookup {
+  private readonly cache = new Map<string, { channel: ActiveChannel; expires: number }>();
+
+  constructor(private readonly channels: ChannelsRepository) {}
+
+  async findActive(token: string): Promise<ActiveChannel | null> {
+    const key = sha256(token);
+    const cacheKey = key.toString('base64');
+    const now = Date.now();
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expires > now) return cached.channel;
+    const channel = await this.channels.findByTokenHash(key);
+    if (!channel?.active) {
+      this.cache.delete(cacheKey);
+      return null;
+    }
+    const active = { id: channel.id, tenantId: channel.tenantId, agentId: channel.agentId };
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(cacheKey, { channel: active, expires: now + LOOKUP_TTL_MS });
+    return active;
+  }
+
+  /** Called after any change to a channel's token, activity or existence. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,9 @@
+/** The pg-boss queue that hands accepted visitor messages to the Agent bridge, FIFO per chat. */
+export const AGENT_DELIVER_QUEUE = 'agent-deliver';
+
+export interface AgentDeliveryJob {
+  tenantId: string;
+  channelId: string;
+  chatId: string;
+  messageId: string;
+}

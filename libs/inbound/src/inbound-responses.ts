@@ -1,0 +1,29 @@
+import type { ParsedEvent } from './inbound-event.js';
+
+/** Status and body of each row of the status table (omnichannel-protocol.md section 1), byte for byte. */
+export interface InboundAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export const NOT_FOUND: InboundAnswer = { status: 404, body: { error: 'Not found' } };
+export const NO_ACTIVE_CHANNEL: InboundAnswer = { status: 400, body: { error: 'There is no active channel for received event.' } };
+export const TOO_LARGE: InboundAnswer = { status: 413, body: { error: 'Request body is larger than 1 MiB' } };
+export const INVALID_JSON: InboundAnswer = { status: 500, body: { error: 'Invalid JSON in request body' } };
+export const DUPLICATE: InboundAnswer = { status: 200, body: { result: 'ok', duplicate: true } };
+export const ACCEPTED: InboundAnswer = { status: 200, body: { result: 'ok' } };
+export const INTERNAL_ERROR: InboundAnswer = { status: 500, body: { error: 'Internal server error' } };
+
+/** Rows 4 to 9; an accepted event is answered by the service once it is stored. */
+export function answerFor(parsed: Exclude<ParsedEvent, { outcome: 'accepted' }>): InboundAnswer {
+  switch (parsed.outcome) {
+    case 'invalid-json':
+      return INVALID_JSON;
+    case 'missing':
+      return { status: 400, body: { error: `Missing required parameter: ${parsed.path}` } };
+    case 'ignored':
+      return { status: 200, body: { result: 'ignored', reason: parsed.reason } };
+    case 'malformed':
+      return { status: 500, body: { error: `Invalid request body: ${parsed.path} ${parsed.problem}` } };
+  }
+}

@@ -1,0 +1,21 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { ChannelsModule } from '#channels';
+import { QueueService } from '#database';
+import { AGENT_DELIVER_QUEUE } from './agent-delivery.job.js';
+import { InboundRepository } from './inbound.repository.js';
+import { InboundService } from './inbound.service.js';
+import { WebhookController } from './webhook.controller.js';
+
+@Module({
+  imports: [ChannelsModule],
+  controllers: [WebhookController],
+  providers: [InboundRepository, InboundService],
+})
+export class InboundModule implements OnModuleInit {
+  constructor(private readonly queue: QueueService) {}
+
+  /** One key per chat: a chat's messages reach the Agent in order, other chats are never held up. */
+  async onModuleInit(): Promise<void> {
+    await this.queue.ensureQueue(AGENT_DELIVER_QUEUE, { policy: 'key_strict_fifo' });
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ActiveChannel } from '#channels';
+import type { InboundEvent } from './inbound-event.js';
+
+export interface StoredInbound {
+  chatId: string;
+  messageId: string;
+}
+
+/** Marks the path where the message was already accepted: the transaction rolls back, nothing is written. */
+export class DuplicateMessage extends Error {}
+
+@Injectable()
+export class InboundRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * In one transaction: find or create the chat (latest visitor values win), store the message once per
+   * (channel, client message id), and let `handOff` enqueue its job. Throws DuplicateMessage, having written
+   * nothing, when the message was already accepted.
+   */
+  async store(channel: ActiveChannel, event: InboundEvent, handOff: (manager: EntityManager, stored: StoredInbound) => Promise<void>): Promise<StoredInbound> {
+    return this.dataSource.transaction(async (manager) => {
+      const [chat] = (await manager.query(
+        `INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+         ON CONFLICT (channel_id, client_chat_id) DO UPDATE
+           SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
+               visitor_id = EXCLUDED.visitor_id,
+               variables = chats.variables || EXCLUDED.variables,
+               last_message_at = now()
+         RETURNING id`,
+        [channel.tenantId, channel.id, String(event.chatId), typeof event.chatId === 'number', event.visitorId, JSON.stringify(event.visitorFields)],
+      )) as { id: string }[];
+      const inserted = (await manager.query(
+        `INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
+         VALUES ($1, $2, $3, 'inbound', $4, $5, $6, $7::jsonb, 'received')
+         ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+         RETURNING id`,
+        [channel.tenantId, channel.id, chat.id, event.kind, event.clientMessageId, event.text, event.payload === null ? null : JSON.stringify(event.payload)],
+      )) as { id: string }[];
+      if (inserted.length === 0) throw new DuplicateMessage();
+      const stored = { chatId: chat.id, messageId: inserted[0].id };
+      await handOff(manager, stored);
+      return stored;
+    });
+  }
+}

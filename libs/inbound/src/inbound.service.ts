@@ -1,0 +1,66 @@
+import type { IncomingMessage } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { ChannelLookup, type ActiveChannel } from '#channels';
+import { MetricsService } from '#common';
+import { QueueService, transactionalQueueDb } from '#database';
+import { AGENT_DELIVER_QUEUE, type AgentDeliveryJob } from './agent-delivery.job.js';
+import { parseInboundEvent } from './inbound-event.parser.js';
+import { ACCEPTED, DUPLICATE, INTERNAL_ERROR, NO_ACTIVE_CHANNEL, TOO_LARGE, answerFor, type InboundAnswer } from './inbound-responses.js';
+import { DuplicateMessage, InboundRepository } from './inbound.repository.js';
+import { readBody } from './request-body.js';
+
+/** Applies the status table in its order: channel (2), size (3), parsing (4–9), then storage (10–12). */
+@Injectable()
+export class InboundService {
+  private readonly logger = new Logger(InboundService.name);
+  private readonly answered: Counter<'status' | 'result'>;
+
+  constructor(
+    private readonly lookup: ChannelLookup,
+    private readonly inbound: InboundRepository,
+    private readonly queue: QueueService,
+    metrics: MetricsService,
+  ) {
+    this.answered = new Counter({
+      name: 'inbound_webhooks_total',
+      help: 'Inbound webhook requests answered, by status and result.',
+      labelNames: ['status', 'result'] as const,
+      registers: [metrics.registry],
+    });
+  }
+
+  async receive(token: string, req: IncomingMessage): Promise<InboundAnswer> {
+    const [answer, result] = await this.answer(token, req);
+    this.answered.inc({ status: String(answer.status), result });
+    return answer;
+  }
+
+  private async answer(token: string, req: IncomingMessage): Promise<[InboundAnswer, string]> {
+    let channel: ActiveChannel | null;
+    try {
+      channel = await this.lookup.findActive(token);
+    } catch (error) {
+      this.logger.error({ err: error }, 'Channel lookup failed');
+      return [INTERNAL_ERROR, 'error'];
+    }
+    if (!channel) return [NO_ACTIVE_CHANNEL, 'no_channel'];
+
+    const body = await readBody(req);
+    if (body === null) return [TOO_LARGE, 'too_large'];
+    const parsed = parseInboundEvent(body);
+    if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];
+
+    try {
+      await this.inbound.store(channel, parsed.event, async (manager, stored) => {
+        const job: AgentDeliveryJob = { tenantId: channel.tenantId, channelId: channel.id, chatId: stored.chatId, messageId: stored.messageId };
+        await this.queue.boss.send(AGENT_DELIVER_QUEUE, job, { db: transactionalQueueDb(manager), singletonKey: stored.chatId });
+      });
+      return [ACCEPTED, 'accepted'];
+    } catch (error) {
+      if (error instanceof DuplicateMessage) return [DUPLICATE, 'duplicate'];
+      this.logger.error({ err: error, channelId: channel.id }, 'Storing an inbound message failed');
+      return [INTERNAL_ERROR, 'error'];
+    }
+  }
+}

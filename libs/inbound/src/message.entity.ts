@@ -1,0 +1,70 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ChannelEntity } from '#channels';
+import { ChatEntity } from './chat.entity.js';
+
+export type MessageDirection = 'inbound' | 'outbound';
+export type InboundStatus = 'received' | 'answered' | 'failed';
+export type OutboundStatus = 'queued' | 'delivered' | 'failed';
+
+/**
+ * Both directions of a chat. An inbound message is stored once per (channel, client message id): the unique
+ * index, not an `if`, is what keeps a retried event from reaching the Agent twice.
+ */
+@Entity({ name: 'messages' })
+@Index('messages_channel_client_message_key', ['channelId', 'clientMessageId'], { unique: true, where: '"client_message_id" IS NOT NULL' })
+@Index('messages_chat_created_idx', ['chatId', 'createdAt'])
+export class MessageEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
+  @Column({ name: 'channel_id', type: 'uuid' })
+  channelId!: string;
+
+  @ManyToOne(() => ChannelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'channel_id' })
+  channel?: ChannelEntity;
+
+  @Column({ name: 'chat_id', type: 'uuid' })
+  chatId!: string;
+
+  @ManyToOne(() => ChatEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'chat_id' })
+  chat?: ChatEntity;
+
+  @Column({ name: 'direction', type: 'text' })
+  direction!: MessageDirection;
+
+  /** visitor | file_visitor | keyboard_response inbound; operator | keyboard outbound. */
+  @Column({ name: 'kind', type: 'text' })
+  kind!: string;
+
+  @Column({ name: 'client_message_id', type: 'text', nullable: true })
+  clientMessageId!: string | null;
+
+  @Column({ name: 'text', type: 'text', nullable: true })
+  text!: string | null;
+
+  @Column({ name: 'buttons', type: 'jsonb', nullable: true })
+  buttons!: unknown[] | null;
+
+  @Column({ name: 'payload', type: 'jsonb', nullable: true })
+  payload!: Record<string, unknown> | null;
+
+  @Column({ name: 'status', type: 'text' })
+  status!: InboundStatus | OutboundStatus;
+
+  @Column({ name: 'attempts', type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt!: Date | null;
+}

@@ -1,0 +1,43 @@
+import pg from 'pg';
+import request from 'supertest';
+import type { TestApp } from './test-app.js';
+
+export function tokenOf(channel: Record<string, unknown>): string {
+  return String(channel.platformWebhookUrl).split('/').at(-2) as string;
+}
+
+export function postEvent(t: TestApp, token: string, body: unknown): request.Test {
+  return request(t.baseUrl)
+    .post(`/${token}/bot_api_webhook`)
+    .set('content-type', 'application/json')
+    .send(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+export function visitorEvent(overrides: { chatId?: number | string; messageId?: string; text?: string; visitorId?: string; fields?: Record<string, unknown> } = {}): Record<string, unknown> {
+  return {
+    event: 'new_message',
+    chat_id: overrides.chatId ?? 1042,
+    visitor: { id: overrides.visitorId ?? 'v-77', fields: overrides.fields ?? { name: 'Ann', email: 'ann@example.com' } },
+    message: { id: overrides.messageId ?? 'm-1', kind: 'visitor', text: overrides.text ?? 'Hello' },
+  };
+}
+
+/** Direct reads of the test database, to assert what was (not) written. */
+export async function dbQuery<T = Record<string, unknown>>(t: TestApp, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: t.database.url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+export async function counts(t: TestApp): Promise<{ chats: number; messages: number; jobs: number }> {
+  const [row] = await dbQuery<{ chats: number; messages: number; jobs: number }>(
+    t,
+    `SELECT (SELECT count(*)::int FROM chats) AS chats, (SELECT count(*)::int FROM messages) AS messages,
+            (SELECT count(*)::int FROM pgboss.job WHERE name = 'agent-deliver') AS jobs`,
+  );
+  return row;
+}
