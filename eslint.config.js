@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/common/src/config/environment.ts', 'test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'jest.config.js'],
+    files: ['libs/common/src/config/environment.ts', 'test/**/*.ts', 'test/**/*.js', 'bench/**', 'examples/**', 'scripts/**', 'jest.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -1,14 +1,25 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, AppConfig, MetricsService, SERVICE_VERSION, createValidationPipe } from '#common';
+import { WebhookHandler, WEBHOOK_OPENAPI_PATH } from '#inbound';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
 /** Admin API bodies are small; the inbound webhook parses its own body under its own 1 MiB limit. */
 export const JSON_BODY_LIMIT = '256kb';
-const WEBHOOK_PATH = /^\/[^/]+\/bot_api_webhook\/?$/;
+
+/** The webhook handler sees each request before Express does (see WebhookHandler). */
+function serveWebhookFirst(app: NestExpressApplication): void {
+  const webhook = app.get(WebhookHandler);
+  const server = app.getHttpServer();
+  const [express] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeListener('request', express);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!webhook.handle(req, res)) express(req, res);
+  });
+}
 
 
 /** Pipes, filters, body limits, logging, metrics and docs: shared by main.ts and every e2e test. */
@@ -18,8 +29,8 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(app.get(MetricsService).httpMiddleware);
-  const json = express.json({ limit: JSON_BODY_LIMIT });
-  app.use((req: Request, res: Response, next: NextFunction) => (WEBHOOK_PATH.test(req.path) ? next() : json(req, res, next)));
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  if (app.get(AppConfig).runsHttp) serveWebhookFirst(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
@@ -32,6 +43,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN (operator) or a tenant API key' })
       .build(),
   );
+  Object.assign(document.paths, WEBHOOK_OPENAPI_PATH);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

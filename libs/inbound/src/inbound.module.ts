@@ -4,12 +4,12 @@ import { QueueService } from '#database';
 import { AGENT_DELIVER_QUEUE } from './agent-delivery.job.js';
 import { InboundRepository } from './inbound.repository.js';
 import { InboundService } from './inbound.service.js';
-import { WebhookController } from './webhook.controller.js';
+import { WebhookHandler } from './webhook.handler.js';
 
 @Module({
   imports: [ChannelsModule],
-  controllers: [WebhookController],
-  providers: [InboundRepository, InboundService],
+  providers: [InboundRepository, InboundService, WebhookHandler],
+  exports: [WebhookHandler],
 })
 export class InboundModule implements OnModuleInit {
   constructor(private readonly queue: QueueService) {}

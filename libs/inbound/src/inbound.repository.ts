@@ -23,26 +23,37 @@ export class InboundRepository {
    */
   async store(channel: ActiveChannel, event: InboundEvent, handOff: (manager: EntityManager, stored: StoredInbound) => Promise<void>): Promise<StoredInbound> {
     return this.dataSource.transaction(async (manager) => {
-      const [chat] = (await manager.query(
-        `INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-         ON CONFLICT (channel_id, client_chat_id) DO UPDATE
-           SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
-               visitor_id = EXCLUDED.visitor_id,
-               variables = chats.variables || EXCLUDED.variables,
-               last_message_at = now()
-         RETURNING id`,
-        [channel.tenantId, channel.id, String(event.chatId), typeof event.chatId === 'number', event.visitorId, JSON.stringify(event.visitorFields)],
-      )) as { id: string }[];
+      // One round trip: the chat upsert feeds the message insert.
       const inserted = (await manager.query(
-        `INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
-         VALUES ($1, $2, $3, 'inbound', $4, $5, $6, $7::jsonb, 'received')
+        `WITH chat AS (
+           INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+           ON CONFLICT (channel_id, client_chat_id) DO UPDATE
+             SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
+                 visitor_id = EXCLUDED.visitor_id,
+                 variables = chats.variables || EXCLUDED.variables,
+                 last_message_at = now()
+           RETURNING id
+         )
+         INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
+         SELECT $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received' FROM chat
          ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-         RETURNING id`,
-        [channel.tenantId, channel.id, chat.id, event.kind, event.clientMessageId, event.text, event.payload === null ? null : JSON.stringify(event.payload)],
-      )) as { id: string }[];
+         RETURNING id, chat_id`,
+        [
+          channel.tenantId,
+          channel.id,
+          String(event.chatId),
+          typeof event.chatId === 'number',
+          event.visitorId,
+          JSON.stringify(event.visitorFields),
+          event.kind,
+          event.clientMessageId,
+          event.text,
+          event.payload === null ? null : JSON.stringify(event.payload),
+        ],
+      )) as { id: string; chat_id: string }[];
       if (inserted.length === 0) throw new DuplicateMessage();
-      const stored = { chatId: chat.id, messageId: inserted[0].id };
+      const stored = { chatId: inserted[0].chat_id, messageId: inserted[0].id };
       await handOff(manager, stored);
       return stored;
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { Request } from 'express';
@@ -10,7 +10,8 @@ import { REDACTED, REDACTED_HEADER_PATHS, redactingDestination, type LogDestinat
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-function requestId(req: IncomingMessage, res: ServerResponse): string {
+/** Echoes a well-formed incoming `x-request-id`, else makes one; either way the response carries it. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];
   const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader('x-request-id', id);
@@ -40,26 +41,29 @@ function serializeError(error: unknown): unknown {
   return serialized;
 }
 
+/** The app's root pino logger (the one nestjs-pino and pino-http write through), for hot paths outside Express. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+@Global()
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig, destination: LogDestination = pino.destination({ fd: 1, sync: false })): DynamicModule {
+    const root = pino({ level: config.logLevel, redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED }, serializers: { err: serializeError } }, redactingDestination(destination));
     return {
       module: LoggingModule,
+      providers: [{ provide: ROOT_LOGGER, useValue: root }],
+      exports: [ROOT_LOGGER],
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: [
-            {
-              level: config.logLevel,
-              genReqId: requestId,
-              redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
-              serializers: { req: serializeRequest, err: serializeError },
-              // Called when the request starts and again when it ends; only the end knows the matched route.
-              customProps: (req) => ((req as Request).route ? { route: routeTemplate(req as Request) } : {}),
-              customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-              autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
-            },
-            redactingDestination(destination),
-          ],
+          pinoHttp: {
+            logger: root,
+            genReqId: assignRequestId,
+            serializers: { req: serializeRequest, err: serializeError },
+            // Called when the request starts and again when it ends; only the end knows the matched route.
+            customProps: (req) => ((req as Request).route ? { route: routeTemplate(req as Request) } : {}),
+            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+          },
         }),
       ],
     };

@@ -36,14 +36,16 @@ export class MetricsService {
 
   /** Express middleware: labels by the matched route template, never the raw URL (it may hold a token). */
   readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
-    const stop = this.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = routeTemplate(req);
-      stop({ method: req.method, route });
-      this.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-    });
+    const started = performance.now();
+    res.on('finish', () => this.observeHttp(req.method, routeTemplate(req), res.statusCode, started));
     next();
   };
+
+  /** `started` is a performance.now() reading taken when the request arrived. */
+  observeHttp(method: string, route: string, status: number, started: number): void {
+    this.httpDuration.observe({ method, route }, (performance.now() - started) / 1000);
+    this.httpRequests.inc({ method, route, status: String(status) });
+  }
 
   render(): Promise<string> {
     return this.registry.metrics();

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { MetricsService, ROOT_LOGGER, assignRequestId, redactWebhookToken } from '#common';
+import { INTERNAL_ERROR, NOT_FOUND, type InboundAnswer } from './inbound-responses.js';
+import { InboundService } from './inbound.service.js';
+
+export const WEBHOOK_ROUTE = '/:token/bot_api_webhook';
+const WEBHOOK_PATH = /^\/([^/?#]+)\/bot_api_webhook(?:\?.*)?$/;
+
+/**
+ * `POST /{token}/bot_api_webhook`, served straight from the HTTP server, ahead of Express and Nest's router:
+ * this route carries all client traffic, parses its own body (the status table fixes the order of checks), and
+ * keeps only what it needs of the stack: a request id, one log line with the route template, and the metrics.
+ */
+@Injectable()
+export class WebhookHandler {
+  constructor(
+    private readonly inbound: InboundService,
+    private readonly metrics: MetricsService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Takes the request when its path is the webhook's; false leaves it to Express. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const match = WEBHOOK_PATH.exec(req.url ?? '');
+    if (!match) return false;
+    void this.serve(decodeSegment(match[1]), req, res);
+    return true;
+  }
+
+  private async serve(token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const id = assignRequestId(req, res);
+    let answer: InboundAnswer;
+    try {
+      answer = req.method === 'POST' ? await this.inbound.receive(token, req) : NOT_FOUND;
+    } catch (error) {
+      this.logger.error({ err: error, req: { id } }, 'Inbound webhook failed');
+      answer = INTERNAL_ERROR;
+    }
+    const body = JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      // A body over the limit was not read to its end: close rather than read the rest.
+      ...(answer.status === 413 ? { connection: 'close' } : {}),
+    });
+    res.end(body);
+    this.metrics.observeHttp(req.method ?? 'POST', WEBHOOK_ROUTE, answer.status, started);
+    const level = answer.status >= 500 ? 'error' : answer.status >= 400 ? 'warn' : 'info';
+    if (this.logger.isLevelEnabled(level)) {
+      this.logger[level](
+        {
+          req: { id, method: req.method, url: redactWebhookToken(req.url ?? '') },
+          route: WEBHOOK_ROUTE,
+          res: { statusCode: answer.status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
+    }
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The route for the OpenAPI document: it is served outside Nest's router, so Swagger cannot find it. */
+export const WEBHOOK_OPENAPI_PATH = {
+  '/{token}/bot_api_webhook': {
+    post: {
+      tags: ['omnichannel (client servers)'],
+      summary: 'A visitor event from a client server. Statuses and bodies follow the status table of omnichannel-protocol.md, in its order.',
+      parameters: [{ name: 'token', in: 'path', required: true, description: 'The channel token from platformWebhookUrl.', schema: { type: 'string' } }],
+      requestBody: {
+        content: {
+          'application/json': {
+            example: {
+              event: 'new_message',
+              chat_id: 1042,
+              visitor: { id: 'v-77', fields: { name: 'Ann', email: 'ann@example.com' } },
+              message: { id: 'm-1', kind: 'visitor', text: 'Hello' },
+            },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'Accepted, a duplicate, or ignored.', content: { 'application/json': { example: { result: 'ok' } } } },
+        400: { description: 'No active channel, or a required parameter is missing.', content: { 'application/json': { example: { error: 'There is no active channel for received event.' } } } },
+        413: { description: 'Body larger than 1 MiB.', content: { 'application/json': { example: { error: 'Request body is larger than 1 MiB' } } } },
+        500: { description: 'Invalid JSON, malformed content, or an internal error.', content: { 'application/json': { example: { error: 'Invalid JSON in request body' } } } },
+      },
+    },
+  },
+};
