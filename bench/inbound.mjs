@@ -1,5 +1,9 @@
 // Inbound benchmark: the service (ROLE=api) against a bare node:http + pg baseline, same Postgres, same load.
-// Usage: npm run build && node bench/inbound.mjs [--runs 3] [--seconds 10]   (BENCH_DATABASE_URL optional)
+// Usage: npm run bench:inbound -- --runs 3 --seconds 10
+//   BENCH_DATABASE_URL  a PostgreSQL server to use (default: an embedded PostgreSQL started for the run)
+//   BENCH_LOG_LEVEL     the service's LOG_LEVEL (default warn)
+//   BENCH_ONLY          service | baseline: load one target only, e.g. while profiling
+//   BENCH_NODE_ARGS     extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
@@ -55,7 +59,6 @@ const service = await startProcess('dist/apps/channel-service/src/main.js', {
 const baseline = await startProcess('bench/baseline-server.mjs', env, /listening (\d+)/);
 try {
   const { token } = await provisionChannel(`http://127.0.0.1:${service.port}`, ADMIN_TOKEN, stub.url);
-  if (process.env.EXPERIMENT_SQL) { const { default: pg } = await import('pg'); const c = new pg.Client({ connectionString: db.url }); await c.connect(); await c.query(process.env.EXPERIMENT_SQL); await c.end(); }
   const targets = {
     baseline: `http://127.0.0.1:${baseline.port}/${token}/bot_api_webhook`,
     service: `http://127.0.0.1:${service.port}/${token}/bot_api_webhook`,
