@@ -26,13 +26,21 @@ export function readBody(req: IncomingMessage, limit = WEBHOOK_BODY_LIMIT): Prom
       cleanup();
       reject(error);
     };
+    // A client that goes away mid-body never sends 'end'.
+    const onClose = (): void => {
+      if (req.complete) return;
+      cleanup();
+      reject(new Error('The client closed the connection before the body was complete'));
+    };
     const cleanup = (): void => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }

@@ -25,7 +25,10 @@ export class WebhookHandler {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const match = WEBHOOK_PATH.exec(req.url ?? '');
     if (!match) return false;
-    void this.serve(decodeSegment(match[1]), req, res);
+    this.serve(decodeSegment(match[1]), req, res).catch((error: unknown) => {
+      this.logger.error({ err: error }, 'Inbound webhook response failed');
+      res.destroy();
+    });
     return true;
   }
 
