@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#common';
 import { QueueService } from './queue.service.js';
+import { SqlTransactions } from './sql-transactions.js';
 import { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
 
 @Global()
@@ -19,8 +20,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [QueueService],
-      exports: [QueueService, TypeOrmModule],
+      providers: [QueueService, SqlTransactions],
+      exports: [QueueService, SqlTransactions, TypeOrmModule],
     };
   }
 }

@@ -4,4 +4,4 @@ export { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
 export { SnakeNamingStrategy, toSnakeCase } from './snake-naming.strategy.js';
 export { runMigrations, revertLastMigration, detectSchemaDrift, generateMigration, writeMigrationIndex, renderMigration, type SchemaDrift, type MigrationReport } from './migrator.js';
 export { startEmbeddedPostgres, describeDatabaseUrl, unreachableAncestor, EMBEDDED_DATABASE_NAME, type EmbeddedPostgres, type EmbeddedPostgresLog } from './embedded-postgres.js';
-export { transactionalQueueDb } from './transactional-queue.js';
+export { SqlTransactions, type SqlTransaction } from './sql-transactions.js';

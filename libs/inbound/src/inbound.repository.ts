@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import type { ActiveChannel } from '#channels';
+import { SqlTransactions, type SqlTransaction } from '#database';
 import type { InboundEvent } from './inbound-event.js';
 
 export interface StoredInbound {
@@ -14,17 +13,17 @@ export class DuplicateMessage extends Error {}
 
 @Injectable()
 export class InboundRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly transactions: SqlTransactions) {}
 
   /**
    * In one transaction: find or create the chat (latest visitor values win), store the message once per
    * (channel, client message id), and let `handOff` enqueue its job. Throws DuplicateMessage, having written
    * nothing, when the message was already accepted.
    */
-  async store(channel: ActiveChannel, event: InboundEvent, handOff: (manager: EntityManager, stored: StoredInbound) => Promise<void>): Promise<StoredInbound> {
-    return this.dataSource.transaction(async (manager) => {
+  async store(channel: ActiveChannel, event: InboundEvent, handOff: (tx: SqlTransaction, stored: StoredInbound) => Promise<void>): Promise<StoredInbound> {
+    return this.transactions.run(async (tx) => {
       // One round trip: the chat upsert feeds the message insert.
-      const inserted = (await manager.query(
+      const inserted = await tx.query<{ id: string; chat_id: string }>(
         `WITH chat AS (
            INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables)
            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
@@ -51,10 +50,10 @@ export class InboundRepository {
           event.text,
           event.payload === null ? null : JSON.stringify(event.payload),
         ],
-      )) as { id: string; chat_id: string }[];
+      );
       if (inserted.length === 0) throw new DuplicateMessage();
       const stored = { chatId: inserted[0].chat_id, messageId: inserted[0].id };
-      await handOff(manager, stored);
+      await handOff(tx, stored);
       return stored;
     });
   }

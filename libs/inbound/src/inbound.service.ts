@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { ChannelLookup, type ActiveChannel } from '#channels';
 import { MetricsService } from '#common';
-import { QueueService, transactionalQueueDb } from '#database';
+import { QueueService } from '#database';
 import { AGENT_DELIVER_QUEUE, type AgentDeliveryJob } from './agent-delivery.job.js';
 import { parseInboundEvent } from './inbound-event.parser.js';
 import { ACCEPTED, DUPLICATE, INTERNAL_ERROR, NO_ACTIVE_CHANNEL, TOO_LARGE, answerFor, type InboundAnswer } from './inbound-responses.js';
@@ -52,9 +52,9 @@ export class InboundService {
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];
 
     try {
-      await this.inbound.store(channel, parsed.event, async (manager, stored) => {
+      await this.inbound.store(channel, parsed.event, async (tx, stored) => {
         const job: AgentDeliveryJob = { tenantId: channel.tenantId, channelId: channel.id, chatId: stored.chatId, messageId: stored.messageId };
-        await this.queue.boss.send(AGENT_DELIVER_QUEUE, job, { db: transactionalQueueDb(manager), singletonKey: stored.chatId });
+        await this.queue.boss.send(AGENT_DELIVER_QUEUE, job, { db: tx.queueDb, singletonKey: stored.chatId });
       });
       return [ACCEPTED, 'accepted'];
     } catch (error) {

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, PoolClient } from 'pg';
+import type { Db } from 'pg-boss';
+import type { DataSource } from 'typeorm';
+
+export interface SqlTransaction {
+  query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+  /** For pg-boss: `send(name, data, { db: tx.queueDb })` writes the job inside this transaction. */
+  readonly queueDb: Db;
+}
+
+/**
+ * Plain SQL transactions on the app's connection pool, for hot paths: on the inbound webhook TypeORM's query
+ * runner cost about 10 % of throughput (docs/benchmarks.md). Same pool, same connections, no second pool.
+ */
+@Injectable()
+export class SqlTransactions {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async run<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const client: PoolClient = await pool.connect();
+    const query = async <R>(text: string, values?: unknown[]): Promise<R[]> => (await client.query(text, values)).rows as R[];
+    const tx: SqlTransaction = { query, queueDb: { executeSql: async (text, values) => ({ rows: await query(text, values) }) } };
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      // A connection whose ROLLBACK fails is broken: it is destroyed rather than returned to the pool.
+      const rollback = await client.query('ROLLBACK').then(
+        () => undefined,
+        (rollbackError: Error) => rollbackError,
+      );
+      client.release(rollback);
+      throw error;
+    }
+  }
+}
