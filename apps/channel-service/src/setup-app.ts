@@ -21,7 +21,6 @@ function serveWebhookFirst(app: NestExpressApplication): void {
   });
 }
 
-
 /** Pipes, filters, body limits, logging, metrics and docs: shared by main.ts and every e2e test. */
 export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
