@@ -4,6 +4,7 @@ import { ChannelsModule } from '#channels';
 import { AppConfig, ConfigModule, LoggingModule, MetricsModule, OutboundHttpModule, type LogDestination } from '#common';
 import { DatabaseModule } from '#database';
 import { InboundModule } from '#inbound';
+import { OutboundModule } from '#outbound';
 import { TenancyModule } from '#tenancy';
 import { HealthController } from './health/health.controller.js';
 import { SCHEMA } from './schema.js';
@@ -26,7 +27,7 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         OutboundHttpModule,
         // A worker replica serves only /health and /metrics.
-        ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule] : []),
+        ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule, OutboundModule] : []),
       ],
       controllers: [HealthController],
     };

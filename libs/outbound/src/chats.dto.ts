@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ChatDto {
+  @ApiProperty({ example: '7d1f3c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b' })
+  id!: string;
+
+  @ApiProperty({ example: 1042, description: "The client's chat_id, with the JSON type it was sent with.", oneOf: [{ type: 'integer' }, { type: 'string' }] })
+  clientChatId!: number | string;
+
+  @ApiProperty({ example: '1042|omnichannel' })
+  channelChatId!: string;
+
+  @ApiProperty({ example: 'v-77' })
+  visitorId!: string;
+
+  @ApiProperty({ example: { name: 'Ann', email: 'ann@example.com' } })
+  variables!: Record<string, string>;
+
+  @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
+  createdAt!: Date;
+
+  @ApiProperty({ example: '2026-11-23T10:05:00.000Z' })
+  lastMessageAt!: Date;
+}
+
+export class MessageDto {
+  @ApiProperty({ example: '0f6c2b1e-3d4a-4b5c-8d9e-0a1b2c3d4e5f' })
+  id!: string;
+
+  @ApiProperty({ enum: ['inbound', 'outbound'] })
+  direction!: string;
+
+  @ApiProperty({ example: 'Hello', nullable: true, type: String })
+  text!: string | null;
+
+  @ApiPropertyOptional({ example: [[{ id: '1', text: 'Yes' }]] })
+  buttons?: unknown[];
+
+  @ApiPropertyOptional({ example: 'm-1' })
+  clientMessageId?: string;
+
+  @ApiProperty({ example: 'received', description: 'inbound: received | answered | failed; outbound: queued | delivered | failed' })
+  status!: string;
+
+  @ApiProperty({ example: 0 })
+  attempts!: number;
+
+  @ApiPropertyOptional({ example: 'HTTP 503: upstream unavailable' })
+  lastError?: string;
+
+  @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
+  createdAt!: Date;
+
+  @ApiPropertyOptional({ example: '2026-11-23T10:00:01.000Z' })
+  deliveredAt?: Date;
+}
+
+export class ChatPageDto {
+  @ApiProperty({ type: [ChatDto] })
+  items!: ChatDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageDto] })
+  items!: MessageDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}

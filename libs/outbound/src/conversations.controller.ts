@@ -1,0 +1,35 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, UNAUTHORIZED_DOC } from '#common';
+import { TenantGuard, TenantId } from '#tenancy';
+import { ChatPageDto, MessagePageDto, PageQueryDto } from './chats.dto.js';
+import { ConversationsService } from './conversations.service.js';
+
+@ApiTags('chats and messages (tenant)')
+@ApiBearerAuth()
+@ApiErrors(
+  UNAUTHORIZED_DOC,
+  [403, 'FORBIDDEN', 'This route is for tenants; the operator token cannot use it.'],
+  [400, 'VALIDATION_FAILED', 'The request is invalid: check limit.', [{ field: 'limit', message: 'limit must not be greater than 200' }]],
+)
+@UseGuards(TenantGuard)
+@Controller('api/v1/channels/:channelId/chats')
+export class ConversationsController {
+  constructor(private readonly conversations: ConversationsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "A channel's chats, newest activity first, paginated." })
+  @ApiOkResponse({ type: ChatPageDto })
+  @ApiErrors([404, 'NOT_FOUND', 'Channel not found.'])
+  listChats(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Query() query: PageQueryDto): Promise<ChatPageDto> {
+    return this.conversations.listChats(tenantId, channelId, query.limit, query.cursor);
+  }
+
+  @Get(':chatId/messages')
+  @ApiOperation({ summary: "A chat's messages in order, both directions, paginated. `chatId` is the internal id or the client's chat_id." })
+  @ApiOkResponse({ type: MessagePageDto })
+  @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
+  listMessages(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Param('chatId') chatId: string, @Query() query: PageQueryDto): Promise<MessagePageDto> {
+    return this.conversations.listMessages(tenantId, channelId, chatId, query.limit, query.cursor);
+  }
+}

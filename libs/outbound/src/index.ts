@@ -1,0 +1,1 @@
+export { OutboundModule } from './outbound.module.js';
