@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { isUuid } from '#tenancy';
 import { ChannelEntity } from './channel.entity.js';
 
 export type NewChannel = Omit<ChannelEntity, 'id' | 'createdAt' | 'updatedAt' | 'agent'>;
@@ -18,12 +19,15 @@ export class ChannelsRepository {
     return repository.save(repository.create(channel));
   }
 
-  find(tenantId: string, id: string): Promise<ChannelEntity | null> {
+  /** An id that is not a uuid names no channel: null, rather than a cast error from PostgreSQL. */
+  async find(tenantId: string, id: string): Promise<ChannelEntity | null> {
+    if (!isUuid(id)) return null;
     return this.dataSource.getRepository(ChannelEntity).findOneBy({ tenantId, id });
   }
 
   /** Locks the row for a read-modify-write inside `manager`'s transaction. */
-  findForUpdate(manager: EntityManager, tenantId: string, id: string): Promise<ChannelEntity | null> {
+  async findForUpdate(manager: EntityManager, tenantId: string, id: string): Promise<ChannelEntity | null> {
+    if (!isUuid(id)) return null;
     return manager.getRepository(ChannelEntity).findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
@@ -36,6 +40,7 @@ export class ChannelsRepository {
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
     const result = await this.dataSource.getRepository(ChannelEntity).delete({ tenantId, id });
     return (result.affected ?? 0) > 0;
   }

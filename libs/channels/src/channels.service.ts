@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, AppError, ErrorCode, SecretBox, randomToken, sha256 } from '#common';
-import { isUuid } from '#tenancy';
 import { ActivationChecks, type ChannelWarning } from './activation.checks.js';
 import { agentNotFound } from './agents.service.js';
 import { AgentsRepository } from './agents.repository.js';
@@ -12,7 +11,7 @@ import { webhookUrlProblem } from './webhook-url.rule.js';
 
 export const AGENT_NOT_TRAINED_MESSAGE = 'The agent is not trained. Train the agent, then activate the channel again.';
 
-function channelNotFound(): AppError {
+export function channelNotFound(): AppError {
   return new AppError(ErrorCode.NOT_FOUND, 'Channel not found.');
 }
 
@@ -65,7 +64,6 @@ export class ChannelsService {
   /** The "Save" of the seed: every field applies together, or (on any refusal) none does. */
   async update(tenantId: string, channelId: string, body: UpdateChannelDto): Promise<ChannelDto> {
     if (body.webhookUrl !== undefined) this.assertWebhookUrl(body.webhookUrl);
-    if (!isUuid(channelId)) throw channelNotFound();
     const { channel, activated } = await this.channels.transaction(async (manager) => {
       const current = await this.channels.findForUpdate(manager, tenantId, channelId);
       if (!current) throw channelNotFound();
@@ -93,7 +91,6 @@ export class ChannelsService {
   }
 
   async rotateToken(tenantId: string, channelId: string): Promise<ChannelDto> {
-    if (!isUuid(channelId)) throw channelNotFound();
     const channel = await this.channels.transaction(async (manager) => {
       const current = await this.channels.findForUpdate(manager, tenantId, channelId);
       if (!current) throw channelNotFound();
@@ -107,12 +104,12 @@ export class ChannelsService {
   }
 
   async delete(tenantId: string, channelId: string): Promise<void> {
-    if (!isUuid(channelId) || !(await this.channels.delete(tenantId, channelId))) throw channelNotFound();
+    if (!(await this.channels.delete(tenantId, channelId))) throw channelNotFound();
     this.lookup.forgetAll();
   }
 
   private async require(tenantId: string, channelId: string): Promise<ChannelEntity> {
-    const channel = isUuid(channelId) ? await this.channels.find(tenantId, channelId) : null;
+    const channel = await this.channels.find(tenantId, channelId);
     if (!channel) throw channelNotFound();
     return channel;
   }

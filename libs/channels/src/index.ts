@@ -4,3 +4,4 @@ export { ChannelEntity, CHANNEL_TYPES, type ChannelType } from './channel.entity
 export { ChannelsRepository } from './channels.repository.js';
 export { AgentsRepository } from './agents.repository.js';
 export { ChannelLookup, LOOKUP_TTL_MS, type ActiveChannel } from './channel-lookup.js';
+export { channelNotFound } from './channels.service.js';

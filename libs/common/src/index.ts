@@ -8,7 +8,7 @@ export { AppError, type ErrorBody, type FieldError } from './errors/app-error.js
 export { ErrorCode, STATUS_OF_CODE, codeForStatus } from './errors/error-code.js';
 export { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 export { createValidationPipe, flattenValidationErrors } from './errors/validation.js';
-export { LoggingModule, ROOT_LOGGER, assignRequestId } from './logging/logging.module.js';
+export { LoggingModule, ROOT_LOGGER, assignRequestId, logLevelForStatus } from './logging/logging.module.js';
 export { redactWebhookToken, REDACTED, type LogDestination } from './logging/redact.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics/metrics.service.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { MetricsService, ROOT_LOGGER, assignRequestId, redactWebhookToken } from '#common';
+import { MetricsService, ROOT_LOGGER, assignRequestId, logLevelForStatus, redactWebhookToken } from '#common';
 import { INTERNAL_ERROR, NOT_FOUND, type InboundAnswer } from './inbound-responses.js';
 import { InboundService } from './inbound.service.js';
 
@@ -51,7 +51,7 @@ export class WebhookHandler {
     });
     res.end(body);
     this.metrics.observeHttp(req.method ?? 'POST', WEBHOOK_ROUTE, answer.status, started);
-    const level = answer.status >= 500 ? 'error' : answer.status >= 400 ? 'warn' : 'info';
+    const level = logLevelForStatus(answer.status);
     if (this.logger.isLevelEnabled(level)) {
       this.logger[level](
         {

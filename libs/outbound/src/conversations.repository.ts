@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { isUuid } from '#tenancy';
 import type { PagePosition } from './page-cursor.js';
 
 export interface ChatRow {
   id: string;
-  client_chat_id: string;
-  client_chat_id_is_number: boolean;
-  visitor_id: string;
+  clientChatId: string;
+  clientChatIdIsNumber: boolean;
+  visitorId: string;
   variables: Record<string, string>;
-  created_at: Date;
-  last_message_at: Date;
+  createdAt: Date;
+  lastMessageAt: Date;
   position: string;
 }
 
@@ -39,7 +40,8 @@ export class ConversationsRepository {
   /** Newest activity first. Returns up to `limit + 1` rows, so the caller knows whether a next page exists. */
   listChats(tenantId: string, channelId: string, limit: number, after: PagePosition | null): Promise<ChatRow[]> {
     return this.dataSource.query(
-      `SELECT id, client_chat_id, client_chat_id_is_number, visitor_id, variables, created_at, last_message_at, ${AT('last_message_at')}
+      `SELECT id, client_chat_id AS "clientChatId", client_chat_id_is_number AS "clientChatIdIsNumber", visitor_id AS "visitorId",
+              variables, created_at AS "createdAt", last_message_at AS "lastMessageAt", ${AT('last_message_at')}
        FROM chats
        WHERE tenant_id = $1 AND channel_id = $2
          AND ($3::bigint IS NULL OR (last_message_at, id) < (${FROM_MICROS}, $4::uuid))
@@ -50,8 +52,8 @@ export class ConversationsRepository {
   }
 
   /** By internal id first (when it is a uuid), then by the client's chat_id. */
-  async findChatId(tenantId: string, channelId: string, chatId: string, isUuid: boolean): Promise<string | null> {
-    const byId = isUuid
+  async findChatId(tenantId: string, channelId: string, chatId: string): Promise<string | null> {
+    const byId = isUuid(chatId)
       ? ((await this.dataSource.query('SELECT id FROM chats WHERE tenant_id = $1 AND channel_id = $2 AND id = $3', [tenantId, channelId, chatId])) as { id: string }[])
       : [];
     if (byId.length > 0) return byId[0].id;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ChannelsRepository } from '#channels';
+import { ChannelsRepository, channelNotFound } from '#channels';
 import { AppError, ErrorCode } from '#common';
-import { isUuid } from '#tenancy';
+import { channelChatIdOf, clientChatIdOf } from '#inbound';
 import type { ChatDto, ChatPageDto, MessageDto, MessagePageDto } from './chats.dto.js';
 import { ConversationsRepository, type ChatRow, type MessageRow } from './conversations.repository.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
@@ -17,12 +17,12 @@ function page<Row extends { id: string; position: string }, Item>(rows: Row[], l
 function toChat(row: ChatRow): ChatDto {
   return {
     id: row.id,
-    clientChatId: row.client_chat_id_is_number ? Number(row.client_chat_id) : row.client_chat_id,
-    channelChatId: `${row.client_chat_id}|omnichannel`,
-    visitorId: row.visitor_id,
+    clientChatId: clientChatIdOf(row),
+    channelChatId: channelChatIdOf(row),
+    visitorId: row.visitorId,
     variables: row.variables,
-    createdAt: row.created_at,
-    lastMessageAt: row.last_message_at,
+    createdAt: row.createdAt,
+    lastMessageAt: row.lastMessageAt,
   };
 }
 
@@ -58,12 +58,12 @@ export class ConversationsService {
   async listMessages(tenantId: string, channelId: string, chatId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<MessagePageDto> {
     const after = cursor === undefined ? null : decodeCursor(cursor);
     await this.requireChannel(tenantId, channelId);
-    const id = await this.conversations.findChatId(tenantId, channelId, chatId, isUuid(chatId));
+    const id = await this.conversations.findChatId(tenantId, channelId, chatId);
     if (!id) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found.');
     return page(await this.conversations.listMessages(tenantId, id, limit, after), limit, toMessage);
   }
 
   private async requireChannel(tenantId: string, channelId: string): Promise<void> {
-    if (!isUuid(channelId) || !(await this.channels.find(tenantId, channelId))) throw new AppError(ErrorCode.NOT_FOUND, 'Channel not found.');
+    if (!(await this.channels.find(tenantId, channelId))) throw channelNotFound();
   }
 }

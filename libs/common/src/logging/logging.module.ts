@@ -41,6 +41,11 @@ function serializeError(error: unknown): unknown {
   return serialized;
 }
 
+/** One rule for every request log line: 5xx error, 4xx warn, else info. */
+export function logLevelForStatus(status: number): 'error' | 'warn' | 'info' {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
 /** The app's root pino logger (the one nestjs-pino and pino-http write through), for hot paths outside Express. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
@@ -61,7 +66,7 @@ export class LoggingModule {
             serializers: { req: serializeRequest, err: serializeError },
             // Called when the request starts and again when it ends; only the end knows the matched route.
             customProps: (req) => ((req as Request).route ? { route: routeTemplate(req as Request) } : {}),
-            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            customLogLevel: (_req, res, error) => (error ? 'error' : logLevelForStatus(res.statusCode)),
             autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
           },
         }),
