@@ -26,8 +26,9 @@ export class AppModule {
         DatabaseModule.forRoot(SCHEMA),
         TerminusModule.forRoot({ logger: false }),
         OutboundHttpModule,
-        // A worker replica serves only /health and /metrics.
-        ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule, OutboundModule] : []),
+        // A worker replica serves only /health and /metrics, and runs the Agent bridge and the dispatcher.
+        ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule] : []),
+        OutboundModule.forRoot(config),
       ],
       controllers: [HealthController],
     };

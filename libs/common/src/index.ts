@@ -20,3 +20,4 @@ export { OutboundHttpModule } from './http/outbound-http.module.js';
 export { OutboundHttpClient, OutboundFailure, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type OutboundRequest, type OutboundResponse, type OutboundFailureKind } from './http/outbound-http.client.js';
 export { isLinkLocalAddress } from './http/outbound-agents.js';
 export { ApiErrors, ErrorResponseDto, FieldErrorDto, UNAUTHORIZED_DOC, type DocumentedError } from './errors/api-docs.js';
+export { uuid7 } from './ids/uuid7.js';

@@ -1,5 +1,5 @@
 export { DatabaseModule } from './database.module.js';
-export { QueueService, QUEUE_STOP_TIMEOUT_MS } from './queue.service.js';
+export { QueueService, QUEUE_STOP_TIMEOUT_MS, QUEUE_POLL_SECONDS, CHAT_FIFO_QUEUE, type WorkOptions } from './queue.service.js';
 export { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
 export { SnakeNamingStrategy, toSnakeCase } from './snake-naming.strategy.js';
 export { runMigrations, revertLastMigration, detectSchemaDrift, generateMigration, writeMigrationIndex, renderMigration, type SchemaDrift, type MigrationReport } from './migrator.js';

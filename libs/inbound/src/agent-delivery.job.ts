@@ -6,4 +6,6 @@ export interface AgentDeliveryJob {
   channelId: string;
   chatId: string;
   messageId: string;
+  /** The message's attempt count when it was (re)queued (absent: 0); the retry schedule starts over from there. */
+  attemptsBefore?: number;
 }

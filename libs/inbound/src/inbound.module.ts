@@ -1,6 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { ChannelsModule } from '#channels';
-import { QueueService } from '#database';
+import { CHAT_FIFO_QUEUE, QueueService } from '#database';
 import { AGENT_DELIVER_QUEUE } from './agent-delivery.job.js';
 import { InboundRepository } from './inbound.repository.js';
 import { InboundService } from './inbound.service.js';
@@ -16,6 +16,6 @@ export class InboundModule implements OnModuleInit {
 
   /** One key per chat: a chat's messages reach the Agent in order, other chats are never held up. */
   async onModuleInit(): Promise<void> {
-    await this.queue.ensureQueue(AGENT_DELIVER_QUEUE, { policy: 'key_strict_fifo' });
+    await this.queue.ensureQueue(AGENT_DELIVER_QUEUE, CHAT_FIFO_QUEUE);
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsArray, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -87,4 +87,27 @@ export class MessagePageDto {
 
   @ApiProperty({ nullable: true, type: String })
   nextCursor!: string | null;
+}
+
+/** The Agent (or any Platform service) writing into an existing chat: the shape of one Agent reply. */
+export class WriteMessageDto {
+  @ApiPropertyOptional({ example: 'Hi Ann! How can I help?', description: 'Sent as an operator message.' })
+  @IsOptional()
+  @IsString()
+  text?: string;
+
+  @ApiPropertyOptional({ example: [[{ id: '1', text: 'Yes' }, { id: '2', text: 'No' }]], description: 'Rows of {id, text}: one keyboard message, sent after the text.' })
+  @IsOptional()
+  @IsArray()
+  buttons?: unknown[];
+
+  @ApiPropertyOptional({ example: { url: 'https://files.example.com/a.pdf', name: 'a.pdf' }, description: 'Sent as a link: an operator message whose text is the URL.' })
+  @IsOptional()
+  @IsObject()
+  file?: Record<string, unknown>;
+}
+
+export class QueuedMessageDto extends MessageDto {
+  @ApiPropertyOptional({ type: [MessageDto], description: 'When the request made more than one message (text, file link, keyboard), the others, in sending order.' })
+  followUps?: MessageDto[];
 }

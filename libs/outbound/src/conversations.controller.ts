@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, UNAUTHORIZED_DOC } from '#common';
 import { TenantGuard, TenantId } from '#tenancy';
-import { ChatPageDto, MessagePageDto, PageQueryDto } from './chats.dto.js';
+import { ChatPageDto, MessagePageDto, PageQueryDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
 import { ConversationsService } from './conversations.service.js';
 
 @ApiTags('chats and messages (tenant)')
@@ -31,5 +31,17 @@ export class ConversationsController {
   @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
   listMessages(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Param('chatId') chatId: string, @Query() query: PageQueryDto): Promise<MessagePageDto> {
     return this.conversations.listMessages(tenantId, channelId, chatId, query.limit, query.cursor);
+  }
+
+  @Post(':chatId/messages')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'The Agent (or any Platform service) writes first into an existing chat: text, buttons and/or a file link, queued and delivered with send_message like any reply. `chatId` is the internal id or the client\'s chat_id.',
+  })
+  @ApiAcceptedResponse({ type: QueuedMessageDto, description: 'The queued outbound message (with followUps when the request made several).' })
+  @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
+  write(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Param('chatId') chatId: string, @Body() body: WriteMessageDto): Promise<QueuedMessageDto> {
+    return this.conversations.write(tenantId, channelId, chatId, body);
   }
 }

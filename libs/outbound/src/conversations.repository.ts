@@ -33,6 +33,9 @@ export interface MessageRow {
 const AT = (column: string): string => `(extract(epoch from ${column}) * 1000000)::bigint::text AS position`;
 const FROM_MICROS = `'epoch'::timestamptz + $3::bigint * interval '1 microsecond'`;
 
+/** The columns of a MessageRow, for every query that returns messages. */
+export const MESSAGE_COLUMNS = `id, direction, text, buttons, client_message_id, status, attempts, last_error, created_at, delivered_at, ${AT('created_at')}`;
+
 @Injectable()
 export class ConversationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -64,7 +67,7 @@ export class ConversationsRepository {
   /** Oldest first, both directions. Returns up to `limit + 1` rows. */
   listMessages(tenantId: string, chatId: string, limit: number, after: PagePosition | null): Promise<MessageRow[]> {
     return this.dataSource.query(
-      `SELECT id, direction, text, buttons, client_message_id, status, attempts, last_error, created_at, delivered_at, ${AT('created_at')}
+      `SELECT ${MESSAGE_COLUMNS}
        FROM messages
        WHERE tenant_id = $1 AND chat_id = $2
          AND ($3::bigint IS NULL OR (created_at, id) > (${FROM_MICROS}, $4::uuid))

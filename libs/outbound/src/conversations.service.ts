@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelsRepository, channelNotFound } from '#channels';
-import { AppError, ErrorCode } from '#common';
+import { AppError, ErrorCode, type FieldError } from '#common';
+import { SqlTransactions } from '#database';
 import { channelChatIdOf, clientChatIdOf } from '#inbound';
-import type { ChatDto, ChatPageDto, MessageDto, MessagePageDto } from './chats.dto.js';
+import { draftsFor, readReply } from './agent-replies.js';
+import type { ChatDto, ChatPageDto, MessageDto, MessagePageDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
 import { ConversationsRepository, type ChatRow, type MessageRow } from './conversations.repository.js';
+import { OutboundMessages } from './outbound-messages.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -26,7 +29,7 @@ function toChat(row: ChatRow): ChatDto {
   };
 }
 
-function toMessage(row: MessageRow): MessageDto {
+export function toMessage(row: MessageRow): MessageDto {
   return {
     id: row.id,
     direction: row.direction,
@@ -47,6 +50,8 @@ export class ConversationsService {
   constructor(
     private readonly conversations: ConversationsRepository,
     private readonly channels: ChannelsRepository,
+    private readonly transactions: SqlTransactions,
+    private readonly outbound: OutboundMessages,
   ) {}
 
   async listChats(tenantId: string, channelId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<ChatPageDto> {
@@ -58,9 +63,27 @@ export class ConversationsService {
   async listMessages(tenantId: string, channelId: string, chatId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<MessagePageDto> {
     const after = cursor === undefined ? null : decodeCursor(cursor);
     await this.requireChannel(tenantId, channelId);
+    const id = await this.requireChat(tenantId, channelId, chatId);
+    return page(await this.conversations.listMessages(tenantId, id, limit, after), limit, toMessage);
+  }
+
+  /** The Agent (or any Platform service) writing first into an existing chat; delivered like any reply. */
+  async write(tenantId: string, channelId: string, chatId: string, body: WriteMessageDto): Promise<QueuedMessageDto> {
+    const problems: FieldError[] = [];
+    const reply = readReply(body, '', problems);
+    if (!reply || problems.length > 0) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, `The request is invalid: check ${[...new Set(problems.map((p) => p.field))].join(', ')}.`, problems);
+    }
+    await this.requireChannel(tenantId, channelId);
+    const id = await this.requireChat(tenantId, channelId, chatId);
+    const [first, ...followUps] = await this.transactions.run((tx) => this.outbound.enqueue(tx, { tenantId, channelId, chatId: id }, draftsFor([reply])));
+    return followUps.length > 0 ? { ...toMessage(first), followUps: followUps.map(toMessage) } : toMessage(first);
+  }
+
+  private async requireChat(tenantId: string, channelId: string, chatId: string): Promise<string> {
     const id = await this.conversations.findChatId(tenantId, channelId, chatId);
     if (!id) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found.');
-    return page(await this.conversations.listMessages(tenantId, id, limit, after), limit, toMessage);
+    return id;
   }
 
   private async requireChannel(tenantId: string, channelId: string): Promise<void> {

@@ -1,0 +1,120 @@
+import type { FieldError } from '#common';
+
+export interface Button {
+  id: string;
+  text: string;
+}
+
+/** One reply of the Agent (protocol section 3), or one write-first request of the admin API: at least one part. */
+export interface AgentReply {
+  text?: string;
+  buttons?: Button[][];
+  file?: { url: string; name?: string };
+}
+
+/** One `send_message` to be: an `operator` text or link, or a `keyboard`. */
+export interface OutboundDraft {
+  kind: 'operator' | 'keyboard';
+  text: string | null;
+  buttons: Button[][] | null;
+  payload: Record<string, unknown> | null;
+}
+
+const TEXT_MAX_BYTES = 64 * 1024;
+const URL_MAX = 4 * 1024;
+const LABEL_MAX = 1024;
+const MAX_ROWS = 50;
+const MAX_BUTTONS_PER_ROW = 20;
+export const MAX_REPLIES = 50;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function own(object: Json, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+}
+
+function absent(value: unknown): boolean {
+  return value === undefined || value === null;
+}
+
+/** Checks one reply, collecting every problem with its path; unknown keys are ignored, as the protocol does. */
+export function readReply(value: unknown, path: string, problems: FieldError[]): AgentReply | null {
+  if (!isObject(value)) {
+    problems.push({ field: path || 'body', message: 'must be an object with text, buttons or file' });
+    return null;
+  }
+  const at = (key: string): string => (path ? `${path}.${key}` : key);
+  const reply: AgentReply = {};
+  const text = own(value, 'text');
+  if (!absent(text)) {
+    if (typeof text !== 'string') problems.push({ field: at('text'), message: 'must be a string' });
+    else if (Buffer.byteLength(text, 'utf8') > TEXT_MAX_BYTES) problems.push({ field: at('text'), message: 'must be at most 64 KiB' });
+    else reply.text = text;
+  }
+  const buttons = own(value, 'buttons');
+  if (!absent(buttons)) {
+    const rows = readButtons(buttons, at('buttons'), problems);
+    if (rows) reply.buttons = rows;
+  }
+  const file = own(value, 'file');
+  if (!absent(file)) {
+    const url = isObject(file) ? own(file, 'url') : undefined;
+    const name = isObject(file) ? own(file, 'name') : undefined;
+    if (!isObject(file)) problems.push({ field: at('file'), message: 'must be an object with a url' });
+    else if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url) || url.length > URL_MAX) problems.push({ field: at('file.url'), message: 'must be an absolute http(s) URL of at most 4096 characters' });
+    else if (!absent(name) && typeof name !== 'string') problems.push({ field: at('file.name'), message: 'must be a string' });
+    else reply.file = typeof name === 'string' ? { url, name } : { url };
+  }
+  if (absent(text) && absent(buttons) && absent(file)) problems.push({ field: path || 'body', message: 'must have at least one of text, buttons or file' });
+  return reply;
+}
+
+function readButtons(value: unknown, path: string, problems: FieldError[]): Button[][] | null {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ROWS || !value.every((row) => Array.isArray(row) && row.length > 0 && row.length <= MAX_BUTTONS_PER_ROW)) {
+    problems.push({ field: path, message: `must be 1 to ${MAX_ROWS} rows, each an array of 1 to ${MAX_BUTTONS_PER_ROW} buttons` });
+    return null;
+  }
+  const before = problems.length;
+  const rows = (value as unknown[][]).map((row, r) =>
+    row.map((button, b) => {
+      const id = isObject(button) ? own(button, 'id') : undefined;
+      const text = isObject(button) ? own(button, 'text') : undefined;
+      const validId = (typeof id === 'string' && id.length > 0 && id.length <= 255) || (typeof id === 'number' && Number.isSafeInteger(id));
+      if (!validId || typeof text !== 'string' || text.length === 0 || text.length > LABEL_MAX) {
+        problems.push({ field: `${path}[${r}][${b}]`, message: 'must be {"id": string or integer, "text": non-empty string}' });
+      }
+      return { id: String(id), text: String(text) };
+    }),
+  );
+  return problems.length === before ? rows : null;
+}
+
+/** The runtime's answer `{"replies": [...]}`; throws a sentence naming the first problem. */
+export function parseAgentAnswer(body: string): AgentReply[] {
+  let root: unknown;
+  try {
+    root = JSON.parse(body);
+  } catch {
+    throw new Error('The Agent runtime answered with a body that is not JSON');
+  }
+  const replies = isObject(root) ? own(root, 'replies') : undefined;
+  if (!Array.isArray(replies)) throw new Error('The Agent runtime answered without a "replies" array');
+  if (replies.length > MAX_REPLIES) throw new Error(`The Agent runtime answered with more than ${MAX_REPLIES} replies`);
+  const problems: FieldError[] = [];
+  const read = replies.map((reply, index) => readReply(reply, `replies[${index}]`, problems));
+  if (problems.length > 0) throw new Error(`The Agent runtime answered with an invalid reply: ${problems[0].field} ${problems[0].message}`);
+  return read as AgentReply[];
+}
+
+/** Protocol section 2: the text, then a file as a link (files as files are not supported), then the keyboard. */
+export function draftsFor(replies: readonly AgentReply[]): OutboundDraft[] {
+  return replies.flatMap((reply) => [
+    ...(reply.text !== undefined ? [{ kind: 'operator' as const, text: reply.text, buttons: null, payload: null }] : []),
+    ...(reply.file ? [{ kind: 'operator' as const, text: reply.file.url, buttons: null, payload: { file: reply.file } }] : []),
+    ...(reply.buttons ? [{ kind: 'keyboard' as const, text: null, buttons: reply.buttons, payload: null }] : []),
+  ]);
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import { OutboundFailure } from '#common';
+import { RETRY_AFTER_CAP_MS, judgeAnswer, judgeFailure, nextRetryDelayMs, parseRetryAfter } from './delivery-policy.js';
+
+describe('judgeAnswer (protocol section 2)', () => {
+  it.each([200, 201, 202, 204, 299])('%i is delivered', (status) => {
+    expect(judgeAnswer({ status, bodyExcerpt: '' })).toEqual({ outcome: 'success' });
+  });
+
+  it.each([408, 429, 500, 502, 503, 504, 599])('%i is retried, with the status and body on record', (status) => {
+    expect(judgeAnswer({ status, bodyExcerpt: ' upstream\n down ' })).toEqual({ outcome: 'retry', error: `HTTP ${status}: upstream down`, retryAfterMs: null });
+  });
+
+  it.each([400, 401, 403, 404, 409, 410, 422])('%i fails at once', (status) => {
+    expect(judgeAnswer({ status, bodyExcerpt: '{"error":"bad"}' })).toEqual({ outcome: 'fail', error: `HTTP ${status}: {"error":"bad"}` });
+  });
+
+  it.each([301, 302, 303, 307, 308])('%i fails at once and says redirects are not followed', (status) => {
+    expect(judgeAnswer({ status, bodyExcerpt: '' })).toEqual({ outcome: 'fail', error: `HTTP ${status} (redirects are not followed)` });
+  });
+
+  it('bounds the body excerpt', () => {
+    const verdict = judgeAnswer({ status: 500, bodyExcerpt: 'x'.repeat(5000) });
+    expect(verdict.outcome === 'retry' && verdict.error.length).toBeLessThanOrEqual(320);
+  });
+
+  it('reads Retry-After in seconds and as an HTTP date', () => {
+    const now = Date.parse('2026-11-24T10:00:00Z');
+    expect(judgeAnswer({ status: 429, bodyExcerpt: '', retryAfter: '7' }, now)).toEqual({ outcome: 'retry', error: 'HTTP 429', retryAfterMs: 7000 });
+    expect(parseRetryAfter('Tue, 24 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Tue, 24 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter(undefined, now)).toBeNull();
+  });
+});
+
+describe('judgeFailure', () => {
+  it('retries network errors and timeouts, fails SSRF blocks at once', () => {
+    expect(judgeFailure(new OutboundFailure('network', 'Network error ECONNREFUSED: connect ECONNREFUSED'))).toMatchObject({ outcome: 'retry' });
+    expect(judgeFailure(new OutboundFailure('timeout', 'Timed out after 10 s without a complete response'))).toMatchObject({ outcome: 'retry' });
+    expect(judgeFailure(new OutboundFailure('blocked', 'Blocked by the outbound network policy: 10.0.0.1 is a private IP'))).toEqual({
+      outcome: 'fail',
+      error: 'Blocked by the outbound network policy: 10.0.0.1 is a private IP',
+    });
+  });
+});
+
+describe('nextRetryDelayMs', () => {
+  const delays = [1000, 5000, 30000];
+
+  it('follows the schedule, one delay per attempt, then stops', () => {
+    const middle = (): number => 0.5;
+    expect([1, 2, 3, 4].map((attempt) => nextRetryDelayMs(delays, attempt, null, middle))).toEqual([1000, 5000, 30000, null]);
+    expect(nextRetryDelayMs([], 1, null, middle)).toBeNull();
+  });
+
+  it('jitters by ±20 %', () => {
+    expect(nextRetryDelayMs(delays, 2, null, () => 0)).toBe(4000);
+    expect(nextRetryDelayMs(delays, 2, null, () => 0.999999)).toBe(6000);
+  });
+
+  it('waits at least what Retry-After asks, up to the cap', () => {
+    expect(nextRetryDelayMs(delays, 1, 20_000, () => 0.5)).toBe(20_000);
+    expect(nextRetryDelayMs(delays, 3, 2_000, () => 0.5)).toBe(30_000);
+    expect(nextRetryDelayMs(delays, 1, 10 * RETRY_AFTER_CAP_MS, () => 0.5)).toBe(RETRY_AFTER_CAP_MS);
+  });
+});
