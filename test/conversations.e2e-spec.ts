@@ -12,7 +12,8 @@ describe('chats and messages (tenant, read)', () => {
   let channelId: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // HTTP only: no Agent bridge, so the chats hold just what the test posts.
+    t = await startTestApp({ env: { ROLE: 'api' } });
     client = await startFakeClientServer();
     acme = await makeTenant(t, 'Acme');
     other = await makeTenant(t, 'Globex');

@@ -55,7 +55,8 @@ describe('property: the webhook answers only from the status table', () => {
   let token: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { LOG_LEVEL: 'warn' } });
+    // HTTP only: no Agent bridge writing replies while the test counts rows.
+    t = await startTestApp({ env: { LOG_LEVEL: 'warn', ROLE: 'api' } });
     client = await startFakeClientServer();
     const tenant = await makeTenant(t);
     await makeAgent(t, tenant, 'a-1');

@@ -15,7 +15,8 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
   let channelId: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // HTTP only (an api replica): the jobs stay queued, so the test sees exactly what the webhook wrote.
+    t = await startTestApp({ env: { ROLE: 'api' } });
     client = await startFakeClientServer();
     acme = await makeTenant(t, 'Acme');
     await makeAgent(t, acme, 'a-1');
@@ -237,7 +238,7 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     });
 
     it('another replica sees a deactivation within 1 s', async () => {
-      const replica = await startTestApp({ database: t.database });
+      const replica = await startTestApp({ database: t.database, env: { ROLE: 'api' } });
       try {
         const channel = await activeChannel();
         await postEvent(replica, channel.token, visitorEvent({ messageId: 'replica-warm' })).expect(200);

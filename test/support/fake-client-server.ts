@@ -7,6 +7,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   json: unknown;
+  /** Date.now() when the request had arrived in full. */
+  receivedAt: number;
 }
 
 export type Responder = (request: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
@@ -37,7 +39,7 @@ export async function startFakeClientServer(): Promise<FakeClientServer> {
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json };
+      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now() };
       state.requests.push(recorded);
       const answer = responder(recorded);
       if (answer === 'hang') return;

@@ -101,8 +101,11 @@ export class QueueService implements OnModuleInit, BeforeApplicationShutdown, On
     this.workers.set(queue, id);
   }
 
-  /** A retry on this replica starts on time rather than at the next poll. */
-  wakeAt(queue: string, at: Date): void {
+  /**
+   * Wakes a worker of `queue` at `at`, rather than at its next poll: after a job settles (its chat's next job is
+   * now its key's head, and pg-boss sends no NOTIFY for that) or when a retry falls due. Call it after the commit.
+   */
+  wakeAt(queue: string, at = new Date()): void {
     const id = this.workers.get(queue);
     if (id === undefined) return;
     setTimeout(() => this.boss.notifyWorker(id), Math.max(0, at.getTime() - Date.now())).unref();

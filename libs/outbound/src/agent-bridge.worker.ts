@@ -37,6 +37,7 @@ export class AgentBridge implements OnModuleInit {
     const work = await this.outbound.loadInbound(job.data.messageId);
     if (!work || work.status !== 'received') {
       await this.transactions.run((tx) => this.queue.complete(AGENT_DELIVER_QUEUE, job, tx.queueDb));
+      this.queue.wakeAt(AGENT_DELIVER_QUEUE);
       return;
     }
     const started = performance.now();
@@ -55,6 +56,7 @@ export class AgentBridge implements OnModuleInit {
         await this.outbound.recordAttempt(tx, work.id, 'answered', null);
         await this.queue.complete(AGENT_DELIVER_QUEUE, job, tx.queueDb);
       });
+      this.queue.wakeAt(AGENT_DELIVER_QUEUE);
       this.metrics.agentCall('answered', seconds);
       return;
     }
@@ -67,7 +69,7 @@ export class AgentBridge implements OnModuleInit {
       if (retryAt) await this.queue.retryAt(AGENT_DELIVER_QUEUE, job, retryAt, verdict.error, tx.queueDb);
       else await this.queue.complete(AGENT_DELIVER_QUEUE, job, tx.queueDb);
     });
-    if (retryAt) this.queue.wakeAt(AGENT_DELIVER_QUEUE, retryAt);
+    this.queue.wakeAt(AGENT_DELIVER_QUEUE, retryAt ?? undefined);
     this.metrics.agentCall(retryAt ? 'retried' : 'failed', seconds);
     this.logger.warn({ messageId: work.id, chatId: work.chatId, attempts: work.attempts + 1, reason: verdict.error, retryAt }, retryAt ? 'Agent runtime call failed; retrying' : 'Agent runtime call failed finally');
   }

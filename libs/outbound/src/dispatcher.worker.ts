@@ -42,6 +42,7 @@ export class Dispatcher implements OnModuleInit {
     // Gone with its channel, or already settled by an earlier claim of this job that was cut off afterwards.
     if (!work || work.status !== 'queued') {
       await this.transactions.run((tx) => this.queue.complete(SEND_MESSAGE_QUEUE, job, tx.queueDb));
+      this.queue.wakeAt(SEND_MESSAGE_QUEUE);
       return;
     }
     const verdict = await this.attempt(work);
@@ -55,7 +56,7 @@ export class Dispatcher implements OnModuleInit {
       if (retryAt) await this.queue.retryAt(SEND_MESSAGE_QUEUE, job, retryAt, lastError ?? '', tx.queueDb);
       else await this.queue.complete(SEND_MESSAGE_QUEUE, job, tx.queueDb);
     });
-    if (retryAt) this.queue.wakeAt(SEND_MESSAGE_QUEUE, retryAt);
+    this.queue.wakeAt(SEND_MESSAGE_QUEUE, retryAt ?? undefined);
     this.metrics.delivery(status === 'delivered' ? 'delivered' : retryAt ? 'retried' : 'failed', work.createdAt);
     if (status === 'failed') this.logger.warn({ messageId: work.id, chatId: job.data.chatId, attempts: work.attempts + 1, reason: lastError }, 'Outbound message failed');
   }
