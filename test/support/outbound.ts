@@ -29,11 +29,18 @@ export interface AgentCall {
   body: Record<string, unknown>;
 }
 
-export type AgentResponder = (call: AgentCall) => { status: number; body?: unknown } | 'hang' | 'close';
+export type AgentResponder = (call: AgentCall) => { status: number; body?: unknown; delayMs?: number } | 'hang' | 'close';
+
+export interface FakeAgentStats {
+  inFlight: number;
+  maxInFlight: number;
+}
 
 export interface FakeAgentRuntime {
   url: string;
   calls: AgentCall[];
+  /** Calls being answered right now, and the most there ever were at once. */
+  stats: FakeAgentStats;
   respondWith(responder: AgentResponder): void;
   close(): Promise<void>;
 }
@@ -43,6 +50,7 @@ export async function startFakeAgentRuntime(): Promise<FakeAgentRuntime> {
   const echo: AgentResponder = (call) => ({ status: 200, body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] } });
   let responder = echo;
   const calls: AgentCall[] = [];
+  const stats: FakeAgentStats = { inFlight: 0, maxInFlight: 0 };
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -60,8 +68,13 @@ export async function startFakeAgentRuntime(): Promise<FakeAgentRuntime> {
         req.socket.destroy();
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      stats.inFlight += 1;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      setTimeout(() => {
+        stats.inFlight -= 1;
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      }, answer.delayMs ?? 0);
     });
   });
   server.on('connection', (socket) => {
@@ -74,6 +87,7 @@ export async function startFakeAgentRuntime(): Promise<FakeAgentRuntime> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     calls,
+    stats,
     respondWith: (next) => {
       responder = next;
     },
