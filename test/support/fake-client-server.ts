@@ -11,7 +11,7 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
-export type Responder = (request: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
+export type Responder = (request: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export interface FakeClientServer {
   url: string;
@@ -43,8 +43,12 @@ export async function startFakeClientServer(): Promise<FakeClientServer> {
       state.requests.push(recorded);
       const answer = responder(recorded);
       if (answer === 'hang') return;
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      const send = (): void => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
     });
   });
   server.on('connection', (socket) => {

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { makeAgent, makeChannel, makeTenant } from './support/admin-api.js';
+import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
+import { dbQuery, postEvent, tokenOf, visitorEvent } from './support/inbound.js';
+import { eventually } from './support/outbound.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const CHATS = 25;
+const PER_CHAT = 8;
+
+interface Sent {
+  chat: number;
+  key: string;
+  text: string;
+  status: number;
+}
+
+/** Every chat's deliveries, as its client server saw them: keys in order of first sight, and no key after a later one. */
+function checkChatOrder(sent: Sent[], chat: number): void {
+  const mine = sent.filter((request) => request.chat === chat);
+  const keys: string[] = [];
+  for (const request of mine) {
+    if (keys.at(-1) === request.key) continue;
+    expect(keys).not.toContain(request.key);
+    keys.push(request.key);
+  }
+  const texts = keys.map((key) => mine.find((request) => request.key === key)?.text);
+  expect(texts).toEqual(Array.from({ length: PER_CHAT }, (_, n) => `Echo: c${chat} m${n + 1}`));
+}
+
+describe('two replicas on one database', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let client: FakeClientServer;
+
+  beforeAll(async () => {
+    a = await startTestApp({ env: { LOG_LEVEL: 'warn' } });
+    b = await startTestApp({ database: a.database, env: { LOG_LEVEL: 'warn' } });
+    client = await startFakeClientServer();
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await client?.close();
+  });
+
+  it('deliver every message of many chats exactly once per Idempotency-Key, each chat in order, through retries', async () => {
+    const sent: Sent[] = [];
+    let n = 0;
+    client.respondWith((request: RecordedRequest) => {
+      if (!request.url.endsWith('/send_message')) return { status: 200, body: {} };
+      const body = request.json as { chat_id: number; message: { text: string } };
+      n += 1;
+      // Every 7th request fails once with a 503: its message is retried while the chat waits.
+      const status = n % 7 === 0 ? 503 : 200;
+      sent.push({ chat: body.chat_id, key: String(request.headers['idempotency-key']), text: body.message.text, status });
+      return { status, body: {} };
+    });
+    const tenant = await makeTenant(a);
+    await makeAgent(a, tenant);
+    const token = tokenOf(await makeChannel(a, tenant, 'a-1', { webhookUrl: `${client.url}/hooks`, active: true }));
+
+    await Promise.all(
+      Array.from({ length: CHATS }, async (_, chat) => {
+        for (let m = 1; m <= PER_CHAT; m += 1) {
+          const replica = (chat + m) % 2 === 0 ? a : b;
+          await postEvent(replica, token, visitorEvent({ chatId: chat, messageId: `c${chat}-m${m}`, text: `c${chat} m${m}` })).expect(200);
+        }
+      }),
+    );
+    const total = CHATS * PER_CHAT;
+    await eventually(() => (sent.filter((request) => request.status === 200).length >= total ? true : undefined), 60_000, `${total} deliveries`);
+    // A moment more, so a duplicate delivery would have time to show.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    const delivered = sent.filter((request) => request.status === 200);
+    expect(delivered).toHaveLength(total);
+    expect(new Set(delivered.map((request) => request.key)).size).toBe(total);
+    expect(sent.filter((request) => request.status === 503).length).toBeGreaterThan(0);
+    for (let chat = 0; chat < CHATS; chat += 1) checkChatOrder(sent, chat);
+
+    const [row] = await dbQuery<{ delivered: number; other: number }>(
+      a,
+      `SELECT count(*) FILTER (WHERE status = 'delivered')::int AS delivered, count(*) FILTER (WHERE status <> 'delivered')::int AS other FROM messages WHERE direction = 'outbound'`,
+    );
+    expect(row).toEqual({ delivered: total, other: 0 });
+    // Both replicas took part.
+    for (const replica of [a, b]) {
+      const metrics = await request(replica.baseUrl).get('/metrics');
+      expect(Number(/outbound_deliveries_total\{outcome="delivered"\} (\d+)/.exec(metrics.text)?.[1] ?? 0)).toBeGreaterThan(0);
+    }
+  });
+});

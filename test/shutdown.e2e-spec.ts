@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SCHEMA } from '../apps/channel-service/src/schema.js';
+import { runMigrations } from '#database';
+import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
+import { dbQuery, tokenOf, visitorEvent } from './support/inbound.js';
+import { eventually } from './support/outbound.js';
+import { startNode, type RunningService } from './support/processes.js';
+import { TEST_ADMIN_TOKEN, TEST_SECRETS_KEY, type TestApp } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const MAIN = 'dist/apps/channel-service/src/main.js';
+const CHATS = 20;
+const PER_CHAT = 6;
+
+describe('SIGTERM during a burst', () => {
+  let database: TestDatabase;
+  let client: FakeClientServer;
+
+  const env = (): Record<string, string> => ({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    PLATFORM_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    SECRETS_KEY: TEST_SECRETS_KEY,
+    DELIVERY_RETRY_DELAYS_MS: '200,400,800',
+  });
+
+  async function boot(): Promise<{ service: RunningService; url: string }> {
+    const service = startNode(MAIN, env());
+    const [, url] = await service.waitFor(/URL:\s+(http:\/\/localhost:\d+)/);
+    return { service, url: url.replace('localhost', '127.0.0.1') };
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await runMigrations(database.url, SCHEMA);
+    client = await startFakeClientServer();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await database?.drop();
+  });
+
+  it('stops taking jobs, lets in-flight deliveries finish, exits 0; after a restart every accepted message is answered', async () => {
+    // A slow client server: deliveries are in flight when the signal comes.
+    client.respondWith((request: RecordedRequest) => ({ status: 200, body: {}, delayMs: request.url.endsWith('/send_message') ? 150 : 0 }));
+    const first = await boot();
+    const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const tenant = (await (await fetch(`${first.url}/api/v1/tenants`, { method: 'POST', headers: auth, body: '{"name":"Acme"}' })).json()) as { apiKey: string };
+    const key = { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' };
+    await fetch(`${first.url}/api/v1/agents/a-1`, { method: 'PUT', headers: key, body: '{"trained":true}' });
+    const channel = (await (await fetch(`${first.url}/api/v1/agents/a-1/channels`, { method: 'POST', headers: key, body: JSON.stringify({ type: 'omnichannel', webhookUrl: `${client.url}/hooks`, active: true }) })).json()) as Record<string, unknown>;
+    const token = tokenOf(channel);
+
+    const accepted = new Set<string>();
+    let signalled = false;
+    const burst = Promise.all(
+      Array.from({ length: CHATS }, async (_, chat) => {
+        for (let m = 1; m <= PER_CHAT; m += 1) {
+          const text = `c${chat} m${m}`;
+          try {
+            const res = await fetch(`${first.url}/${token}/bot_api_webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(visitorEvent({ chatId: chat, messageId: text, text })) });
+            if (res.status === 200) accepted.add(text);
+            else expect(signalled).toBe(true);
+          } catch {
+            return; // the server has closed: this chat stops here
+          }
+        }
+      }),
+    );
+    await eventually(() => (client.requests.filter((request) => request.url.endsWith('/send_message')).length >= 10 ? true : undefined), 20_000);
+    signalled = true;
+    const stoppedAt = Date.now();
+    first.service.child.kill('SIGTERM');
+    const exit = await first.service.exited;
+    await burst;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    expect(accepted.size).toBeGreaterThan(10);
+
+    const second = await boot();
+    try {
+      const delivered = (): Set<string> =>
+        new Set(
+          client.requests
+            .filter((request) => request.url.endsWith('/send_message'))
+            .map((request) => String((request.json as { message: { text: string } }).message.text).replace(/^Echo: /, '')),
+        );
+      await eventually(() => ([...accepted].every((text) => delivered().has(text)) ? true : undefined), 60_000, 'every accepted message answered');
+      // Nothing is left behind either: every visitor message the service stored (some perhaps after their
+      // client gave up on the answer) is answered, and every reply delivered.
+      await eventually(async () => {
+        const [row] = await dbQuery<{ pending: number }>(
+          { database } as TestApp,
+          `SELECT count(*)::int AS pending FROM messages WHERE (direction = 'outbound' AND status <> 'delivered') OR (direction = 'inbound' AND status <> 'answered')`,
+        );
+        return row.pending === 0 ? true : undefined;
+      }, 30_000, 'every stored message settled');
+    } finally {
+      second.service.child.kill('SIGTERM');
+      await second.service.exited;
+    }
+  });
+});
