@@ -3,7 +3,7 @@ import request from 'supertest';
 import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
-import { eventually, sendMessages, waitForSends } from './support/outbound.js';
+import { eventually, sendMessages } from './support/outbound.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 interface Message {

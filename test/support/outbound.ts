@@ -17,14 +17,6 @@ export function sendMessages(client: FakeClientServer): RecordedRequest[] {
   return client.requests.filter((request) => request.url.split('?')[0].endsWith('/send_message'));
 }
 
-/** Waits until the client server has received at least `count` send_message requests. */
-export function waitForSends(client: FakeClientServer, count: number, timeoutMs = 20_000): Promise<RecordedRequest[]> {
-  return eventually(() => {
-    const sent = sendMessages(client);
-    return sent.length >= count ? sent : undefined;
-  }, timeoutMs, `${count} send_message requests (got ${sendMessages(client).length})`);
-}
-
 export interface AgentCall {
   body: Record<string, unknown>;
 }
