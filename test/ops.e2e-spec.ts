@@ -73,6 +73,8 @@ describe('operations endpoints', () => {
       'PUT /api/v1/agents/{agentId}', 'GET /api/v1/agents', 'GET /api/v1/agents/{agentId}', 'POST /api/v1/agents/{agentId}/channels',
       'GET /api/v1/agents/{agentId}/channels', 'GET /api/v1/channels/{channelId}', 'PATCH /api/v1/channels/{channelId}',
       'POST /api/v1/channels/{channelId}/rotate-token', 'DELETE /api/v1/channels/{channelId}',
+      'GET /api/v1/channels/{channelId}/chats', 'GET /api/v1/channels/{channelId}/chats/{chatId}/messages',
+      'POST /api/v1/channels/{channelId}/chats/{chatId}/messages', 'POST /api/v1/messages/{messageId}/retry',
     ];
     const documented = Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
     expect(documented).toEqual(expect.arrayContaining(expected));

@@ -1,0 +1,67 @@
+// A minimal Omnichannel client server, to try channel-service by hand (README "Try it yourself").
+// It answers the activation probe and set_webhook, prints every send_message it receives, and, once it knows the
+// channel's platform webhook URL (from set_webhook), sends each line typed on stdin as a visitor message.
+//   npm run example:client                 listens on 127.0.0.1:4000
+//   PORT=4100 TOKEN=s3cret npm run example:client   another port; require `Authorization: Token s3cret`
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createInterface } from 'node:readline';
+
+const port = Number(process.env.PORT ?? 4000);
+const token = process.env.TOKEN;
+let platformWebhookUrl: string | null = null;
+let sent = 0;
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
+const server = createServer(async (req, res) => {
+  const path = new URL(req.url ?? '/', 'http://client').pathname;
+  if (req.method === 'GET') return reply(res, 200, { ok: true });
+  if (token !== undefined && req.headers.authorization !== `Token ${token}`) {
+    console.log(`${req.method} ${path}: refused, wrong or missing Authorization header`);
+    return reply(res, 401, { error: 'unauthorized' });
+  }
+  const body = await readJson(req);
+  if (path.endsWith('/set_webhook') && typeof body?.url === 'string') {
+    platformWebhookUrl = body.url;
+    console.log(`set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message.`);
+    return reply(res, 200, { result: 'ok' });
+  }
+  if (path.endsWith('/send_message')) {
+    const message = (body?.message ?? {}) as { kind?: string; text?: string; buttons?: unknown };
+    const content = message.kind === 'keyboard' ? `buttons ${JSON.stringify(message.buttons)}` : message.text;
+    console.log(`send_message to chat ${JSON.stringify(body?.chat_id)} [${message.kind}] ${content}   (Idempotency-Key ${req.headers['idempotency-key']})`);
+    return reply(res, 200, { result: 'ok' });
+  }
+  reply(res, 404, { error: 'unknown method' });
+});
+
+createInterface({ input: process.stdin }).on('line', async (line) => {
+  if (!line.trim()) return;
+  if (platformWebhookUrl === null) {
+    console.log('No channel yet: create an active channel whose webhookUrl is this server, then type again.');
+    return;
+  }
+  sent += 1;
+  const event = { event: 'new_message', chat_id: 1, visitor: { id: 'visitor-1', fields: { name: 'You' } }, message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text: line } };
+  const res = await fetch(platformWebhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) }).catch((error: Error) => error);
+  console.log(res instanceof Error ? `visitor message not sent: ${res.message}` : `visitor message → ${res.status} ${await res.text()}`);
+});
+
+server.listen(port, '127.0.0.1', () => console.log(`Example client server on http://127.0.0.1:${port} (use it as the channel's webhookUrl)`));
