@@ -21,3 +21,4 @@ export { OutboundHttpClient, OutboundFailure, CONNECT_TIMEOUT_MS, REQUEST_TIMEOU
 export { isLinkLocalAddress } from './http/outbound-agents.js';
 export { ApiErrors, ErrorResponseDto, FieldErrorDto, UNAUTHORIZED_DOC, type DocumentedError } from './errors/api-docs.js';
 export { uuid7 } from './ids/uuid7.js';
+export { Coalescer } from './batching/coalescer.js';

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Job } from 'pg-boss';
-import { AppConfig } from '#common';
+import { AppConfig, Coalescer } from '#common';
 import { CHAT_FIFO_QUEUE, QueueService, SqlTransactions } from '#database';
 import { AGENT_DELIVER_QUEUE, channelChatIdOf, type AgentDeliveryJob } from '#inbound';
 import { draftsFor, type AgentReply } from './agent-replies.js';
@@ -17,6 +17,8 @@ import { OutboundRepository, type InboundWork } from './outbound.repository.js';
 @Injectable()
 export class AgentBridge implements OnModuleInit {
   private readonly logger = new Logger(AgentBridge.name);
+  /** Jobs fetched together load together. */
+  private readonly loads: Coalescer<string, InboundWork | null>;
 
   constructor(
     private readonly config: AppConfig,
@@ -26,7 +28,9 @@ export class AgentBridge implements OnModuleInit {
     private readonly messages: OutboundMessages,
     private readonly runtime: AgentRuntime,
     private readonly metrics: OutboundMetrics,
-  ) {}
+  ) {
+    this.loads = new Coalescer((ids) => this.outbound.loadInbound(ids));
+  }
 
   async onModuleInit(): Promise<void> {
     await this.queue.ensureQueue(AGENT_DELIVER_QUEUE, CHAT_FIFO_QUEUE);
@@ -34,9 +38,9 @@ export class AgentBridge implements OnModuleInit {
   }
 
   async handOff(job: Job<AgentDeliveryJob>): Promise<void> {
-    const work = await this.outbound.loadInbound(job.data.messageId);
+    const work = await this.loads.push(job.data.messageId);
     if (!work || work.status !== 'received') {
-      await this.transactions.run((tx) => this.queue.complete(AGENT_DELIVER_QUEUE, job, tx.queueDb));
+      await this.queue.complete(AGENT_DELIVER_QUEUE, job);
       this.queue.wakeAt(AGENT_DELIVER_QUEUE);
       return;
     }
@@ -51,11 +55,10 @@ export class AgentBridge implements OnModuleInit {
     }
     const seconds = (performance.now() - started) / 1000;
     if (replies) {
-      await this.transactions.run(async (tx) => {
-        await this.messages.enqueue(tx, { tenantId: work.tenantId, channelId: work.channelId, chatId: work.chatId }, draftsFor(replies));
-        await this.outbound.recordAttempt(tx, work.id, 'answered', null);
-        await this.queue.complete(AGENT_DELIVER_QUEUE, job, tx.queueDb);
-      });
+      // The replies, their jobs and the visitor message becoming answered commit together; the job is completed
+      // after the commit (a job whose message is already answered is completed without calling the Agent again).
+      await this.transactions.run((tx) => this.messages.enqueue(tx, { tenantId: work.tenantId, channelId: work.channelId, chatId: work.chatId }, draftsFor(replies), work.id));
+      await this.queue.complete(AGENT_DELIVER_QUEUE, job);
       this.queue.wakeAt(AGENT_DELIVER_QUEUE);
       this.metrics.agentCall('answered', seconds);
       return;
@@ -64,11 +67,15 @@ export class AgentBridge implements OnModuleInit {
     const attempts = work.attempts + 1 - (job.data.attemptsBefore ?? 0);
     const delay = verdict.outcome === 'retry' ? nextRetryDelayMs(this.config.deliveryRetryDelaysMs, attempts, verdict.retryAfterMs) : null;
     const retryAt = delay === null ? null : new Date(Date.now() + delay);
-    await this.transactions.run(async (tx) => {
-      await this.outbound.recordAttempt(tx, work.id, retryAt ? 'received' : 'failed', verdict.error);
-      if (retryAt) await this.queue.retryAt(AGENT_DELIVER_QUEUE, job, retryAt, verdict.error, tx.queueDb);
-      else await this.queue.complete(AGENT_DELIVER_QUEUE, job, tx.queueDb);
-    });
+    if (retryAt) {
+      await this.transactions.run(async (tx) => {
+        await this.outbound.recordAttempts([{ id: work.id, status: 'received', lastError: verdict.error }], tx);
+        await this.queue.retryAt(AGENT_DELIVER_QUEUE, job, retryAt, verdict.error, tx.queueDb);
+      });
+    } else {
+      await this.outbound.recordAttempts([{ id: work.id, status: 'failed', lastError: verdict.error }]);
+      await this.queue.complete(AGENT_DELIVER_QUEUE, job);
+    }
     this.queue.wakeAt(AGENT_DELIVER_QUEUE, retryAt ?? undefined);
     this.metrics.agentCall(retryAt ? 'retried' : 'failed', seconds);
     this.logger.warn({ messageId: work.id, chatId: work.chatId, attempts: work.attempts + 1, reason: verdict.error, retryAt }, retryAt ? 'Agent runtime call failed; retrying' : 'Agent runtime call failed finally');

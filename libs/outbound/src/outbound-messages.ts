@@ -19,8 +19,9 @@ export class OutboundMessages implements OnModuleInit {
     await this.queue.ensureQueue(SEND_MESSAGE_QUEUE, CHAT_FIFO_QUEUE);
   }
 
-  async enqueue(tx: SqlTransaction, chat: ChatRef, drafts: readonly OutboundDraft[]): Promise<MessageRow[]> {
-    const rows = await this.outbound.insertOutbound(tx, chat, drafts.map((draft) => ({ ...draft, id: uuid7() })));
+  /** `answering`: the visitor message these reply to, marked answered in the same statement. */
+  async enqueue(tx: SqlTransaction, chat: ChatRef, drafts: readonly OutboundDraft[], answering: string | null = null): Promise<MessageRow[]> {
+    const rows = await this.outbound.insertOutbound(tx, chat, drafts.map((draft) => ({ ...draft, id: uuid7() })), answering);
     await this.sendJobs(tx, chat.chatId, rows.map((row) => ({ messageId: row.id, attemptsBefore: 0 })));
     return rows;
   }

@@ -43,6 +43,17 @@ export interface ChatRef {
   chatId: string;
 }
 
+export interface AttemptRecord {
+  id: string;
+  status: string;
+  lastError: string | null;
+}
+
+function aligned<Row extends { id: string }>(ids: readonly string[], rows: Row[]): (Row | null)[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
 export interface NewOutbound extends OutboundDraft {
   id: string;
 }
@@ -51,54 +62,64 @@ export interface NewOutbound extends OutboundDraft {
 export class OutboundRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async loadInbound(messageId: string): Promise<InboundWork | null> {
+  /** Several at once (jobs are fetched in batches); the result is aligned with `messageIds`. */
+  async loadInbound(messageIds: readonly string[]): Promise<(InboundWork | null)[]> {
     const rows = (await this.dataSource.query(
       `SELECT m.id, m.status, m.text, m.client_message_id AS "clientMessageId", m.attempts, m.tenant_id AS "tenantId",
               m.channel_id AS "channelId", ch.agent_id AS "agentId", c.id AS "chatId", c.client_chat_id AS "clientChatId",
               c.visitor_id AS "visitorId", c.variables
        FROM messages m JOIN chats c ON c.id = m.chat_id JOIN channels ch ON ch.id = m.channel_id
-       WHERE m.id = $1 AND m.direction = 'inbound'`,
-      [messageId],
+       WHERE m.id = ANY($1::uuid[]) AND m.direction = 'inbound'`,
+      [messageIds],
     )) as InboundWork[];
-    return rows[0] ?? null;
+    return aligned(messageIds, rows);
   }
 
-  async loadDelivery(messageId: string): Promise<DeliveryWork | null> {
+  async loadDelivery(messageIds: readonly string[]): Promise<(DeliveryWork | null)[]> {
     const rows = (await this.dataSource.query(
       `SELECT m.id, m.status, m.kind, m.text, m.buttons, m.attempts, m.created_at AS "createdAt",
               c.client_chat_id AS "clientChatId", c.client_chat_id_is_number AS "clientChatIdIsNumber",
               ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted"
        FROM messages m JOIN chats c ON c.id = m.chat_id JOIN channels ch ON ch.id = m.channel_id
-       WHERE m.id = $1 AND m.direction = 'outbound'`,
-      [messageId],
+       WHERE m.id = ANY($1::uuid[]) AND m.direction = 'outbound'`,
+      [messageIds],
     )) as DeliveryWork[];
-    return rows[0] ?? null;
+    return aligned(messageIds, rows);
   }
 
-  /** One more attempt on record; `status` is the message's status after it. */
-  async recordAttempt(tx: SqlTransaction, messageId: string, status: string, lastError: string | null): Promise<void> {
-    await tx.query(
-      `UPDATE messages
-       SET attempts = attempts + 1, status = $2, last_error = COALESCE($3, last_error),
-           delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
-       WHERE id = $1`,
-      [messageId, status, lastError],
+  /** One more attempt on record for each message; `status` is its status after it. In `tx`, or on its own. */
+  async recordAttempts(attempts: readonly AttemptRecord[], tx?: SqlTransaction): Promise<void> {
+    await (tx ?? this.dataSource).query(
+      `UPDATE messages m
+       SET attempts = m.attempts + 1, status = a.status, last_error = COALESCE(a."lastError", m.last_error),
+           delivered_at = CASE WHEN a.status = 'delivered' THEN now() ELSE m.delivered_at END
+       FROM jsonb_to_recordset($1::jsonb) AS a(id uuid, status text, "lastError" text)
+       WHERE m.id = a.id`,
+      [JSON.stringify(attempts)],
     );
   }
 
-  /** Stores outbound messages in the given order (ids and timestamps both increase) and touches the chat. */
-  async insertOutbound(tx: SqlTransaction, chat: ChatRef, messages: readonly NewOutbound[]): Promise<MessageRow[]> {
-    if (messages.length === 0) return [];
-    const rows = await tx.query<MessageRow>(
-      `INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
+  /**
+   * In one statement (PostgreSQL runs every data-modifying CTE, referenced or not): stores outbound messages in the
+   * given order (ids and timestamps both increase), touches the chat and, when they answer a visitor message, counts
+   * the Agent call and marks that message answered. Replies to a message that is no longer `received` (a lapsed claim
+   * ran twice) are not stored again.
+   */
+  async insertOutbound(tx: SqlTransaction, chat: ChatRef, messages: readonly NewOutbound[], answering: string | null): Promise<MessageRow[]> {
+    return tx.query<MessageRow>(
+      `WITH answered AS (
+         UPDATE messages SET attempts = attempts + 1, status = 'answered' WHERE id = $5 AND status = 'received' RETURNING id
+       ), touched AS (
+         UPDATE chats SET last_message_at = now() WHERE id = $3 RETURNING id
+       )
+       INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
        SELECT d.id, $1, $2, $3, 'outbound', d.kind, d.text, d.buttons, d.payload, 'queued', clock_timestamp()
        FROM jsonb_to_recordset($4::jsonb) AS d(id uuid, kind text, text text, buttons jsonb, payload jsonb)
+       WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM answered)
        ORDER BY d.id
        RETURNING ${MESSAGE_COLUMNS}`,
-      [chat.tenantId, chat.channelId, chat.chatId, JSON.stringify(messages)],
+      [chat.tenantId, chat.channelId, chat.chatId, JSON.stringify(messages), answering],
     );
-    await tx.query('UPDATE chats SET last_message_at = now() WHERE id = $1', [chat.chatId]);
-    return rows;
   }
 
   /** A failed message of the tenant back to queued (outbound) or received (inbound); null when there is none such. */
