@@ -63,8 +63,8 @@ export class Dispatcher implements OnModuleInit {
         await this.queue.retryAt(SEND_MESSAGE_QUEUE, job, retryAt, lastError ?? '', tx.queueDb);
       });
     } else {
-      // No transaction needed, and two statements fewer on the hot path: if the process dies between these two,
-      // the job runs again, finds its message settled, and is completed without another attempt.
+      // No transaction, so both writes can join their batches: if the process dies between the two, the job runs
+      // again, finds its message settled, and is completed without another attempt.
       await this.records.push({ id: work.id, status, lastError });
       await this.queue.complete(SEND_MESSAGE_QUEUE, job);
     }

@@ -94,8 +94,9 @@ export class OutboundRepository {
        SET attempts = m.attempts + 1, status = a.status, last_error = COALESCE(a."lastError", m.last_error),
            delivered_at = CASE WHEN a.status = 'delivered' THEN now() ELSE m.delivered_at END
        FROM jsonb_to_recordset($1::jsonb) AS a(id uuid, status text, "lastError" text)
-       WHERE m.id = a.id`,
-      [JSON.stringify(attempts)],
+       WHERE m.id = a.id AND m.id = ANY($2::uuid[])`,
+      // The id list lets the planner look the rows up by key: it cannot see into the recordset.
+      [JSON.stringify(attempts), attempts.map((attempt) => attempt.id)],
     );
   }
 
