@@ -8,6 +8,7 @@ import { AgentCallFailed, AgentRuntime } from './agent-runtime.js';
 import { nextRetryDelayMs } from './delivery-policy.js';
 import { OutboundMessages } from './outbound-messages.js';
 import { OutboundMetrics } from './outbound.metrics.js';
+import { AttemptSettler } from './attempt-settler.js';
 import { OutboundRepository, type InboundWork } from './outbound.repository.js';
 
 /**
@@ -24,6 +25,7 @@ export class AgentBridge implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly queue: QueueService,
     private readonly transactions: SqlTransactions,
+    private readonly settler: AttemptSettler,
     private readonly outbound: OutboundRepository,
     private readonly messages: OutboundMessages,
     private readonly runtime: AgentRuntime,
@@ -39,11 +41,7 @@ export class AgentBridge implements OnModuleInit {
 
   async handOff(job: Job<AgentDeliveryJob>): Promise<void> {
     const work = await this.loads.push(job.data.messageId);
-    if (!work || work.status !== 'received') {
-      await this.queue.complete(AGENT_DELIVER_QUEUE, job);
-      this.queue.wakeAt(AGENT_DELIVER_QUEUE);
-      return;
-    }
+    if (!work || work.status !== 'received') return this.settler.release(AGENT_DELIVER_QUEUE, job);
     const started = performance.now();
     let replies: AgentReply[] | null = null;
     let failure: AgentCallFailed | null = null;
@@ -58,8 +56,7 @@ export class AgentBridge implements OnModuleInit {
       // The replies, their jobs and the visitor message becoming answered commit together; the job is completed
       // after the commit (a job whose message is already answered is completed without calling the Agent again).
       await this.transactions.run((tx) => this.messages.enqueue(tx, { tenantId: work.tenantId, channelId: work.channelId, chatId: work.chatId }, draftsFor(replies), work.id));
-      await this.queue.complete(AGENT_DELIVER_QUEUE, job);
-      this.queue.wakeAt(AGENT_DELIVER_QUEUE);
+      await this.settler.release(AGENT_DELIVER_QUEUE, job);
       this.metrics.agentCall('answered', seconds);
       return;
     }
@@ -67,16 +64,7 @@ export class AgentBridge implements OnModuleInit {
     const attempts = work.attempts + 1 - (job.data.attemptsBefore ?? 0);
     const delay = verdict.outcome === 'retry' ? nextRetryDelayMs(this.config.deliveryRetryDelaysMs, attempts, verdict.retryAfterMs) : null;
     const retryAt = delay === null ? null : new Date(Date.now() + delay);
-    if (retryAt) {
-      await this.transactions.run(async (tx) => {
-        await this.outbound.recordAttempts([{ id: work.id, status: 'received', lastError: verdict.error }], tx);
-        await this.queue.retryAt(AGENT_DELIVER_QUEUE, job, retryAt, verdict.error, tx.queueDb);
-      });
-    } else {
-      await this.outbound.recordAttempts([{ id: work.id, status: 'failed', lastError: verdict.error }]);
-      await this.queue.complete(AGENT_DELIVER_QUEUE, job);
-    }
-    this.queue.wakeAt(AGENT_DELIVER_QUEUE, retryAt ?? undefined);
+    await this.settler.settle(AGENT_DELIVER_QUEUE, job, { id: work.id, status: retryAt ? 'received' : 'failed', lastError: verdict.error }, retryAt);
     this.metrics.agentCall(retryAt ? 'retried' : 'failed', seconds);
     this.logger.warn({ messageId: work.id, chatId: work.chatId, attempts: work.attempts + 1, reason: verdict.error, retryAt }, retryAt ? 'Agent runtime call failed; retrying' : 'Agent runtime call failed finally');
   }

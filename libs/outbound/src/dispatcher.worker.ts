@@ -1,11 +1,12 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Job } from 'pg-boss';
 import { AppConfig, Coalescer, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
-import { CHAT_FIFO_QUEUE, QueueService, SqlTransactions } from '#database';
+import { CHAT_FIFO_QUEUE, QueueService } from '#database';
 import { clientChatIdOf } from '#inbound';
 import { judgeAnswer, judgeFailure, nextRetryDelayMs, type AttemptVerdict } from './delivery-policy.js';
 import { OutboundMetrics } from './outbound.metrics.js';
-import { OutboundRepository, type AttemptRecord, type DeliveryWork } from './outbound.repository.js';
+import { AttemptSettler } from './attempt-settler.js';
+import { OutboundRepository, type DeliveryWork } from './outbound.repository.js';
 import { SEND_MESSAGE_QUEUE, type SendMessageJob } from './send-message.job.js';
 
 /** The body of `POST {webhookUrl}/send_message` (protocol section 2). */
@@ -21,21 +22,19 @@ export function sendMessageBody(work: DeliveryWork): Record<string, unknown> {
 @Injectable()
 export class Dispatcher implements OnModuleInit {
   private readonly logger = new Logger(Dispatcher.name);
-  /** Jobs fetched together load together, and outcomes settled within 2 ms of each other are written together. */
+  /** Jobs fetched together load together. */
   private readonly loads: Coalescer<string, DeliveryWork | null>;
-  private readonly records: Coalescer<AttemptRecord, null>;
 
   constructor(
     private readonly config: AppConfig,
     private readonly queue: QueueService,
-    private readonly transactions: SqlTransactions,
+    private readonly settler: AttemptSettler,
     private readonly outbound: OutboundRepository,
     private readonly http: OutboundHttpClient,
     private readonly secrets: SecretBox,
     private readonly metrics: OutboundMetrics,
   ) {
     this.loads = new Coalescer((ids) => this.outbound.loadDelivery(ids));
-    this.records = new Coalescer(async (records) => (await this.outbound.recordAttempts(records), records.map(() => null)), 2);
   }
 
   async onModuleInit(): Promise<void> {
@@ -45,30 +44,14 @@ export class Dispatcher implements OnModuleInit {
 
   async deliver(job: Job<SendMessageJob>): Promise<void> {
     const work = await this.loads.push(job.data.messageId);
-    // Gone with its channel, or already settled by an earlier claim of this job that was cut off afterwards.
-    if (!work || work.status !== 'queued') {
-      await this.queue.complete(SEND_MESSAGE_QUEUE, job);
-      this.queue.wakeAt(SEND_MESSAGE_QUEUE);
-      return;
-    }
+    if (!work || work.status !== 'queued') return this.settler.release(SEND_MESSAGE_QUEUE, job);
     const verdict = await this.attempt(work);
     const attempts = work.attempts + 1 - job.data.attemptsBefore;
     const delay = verdict.outcome === 'retry' ? nextRetryDelayMs(this.config.deliveryRetryDelaysMs, attempts, verdict.retryAfterMs) : null;
     const status = verdict.outcome === 'success' ? 'delivered' : delay === null ? 'failed' : 'queued';
     const lastError = verdict.outcome === 'success' ? null : verdict.error;
     const retryAt = delay === null ? null : new Date(Date.now() + delay);
-    if (retryAt) {
-      await this.transactions.run(async (tx) => {
-        await this.outbound.recordAttempts([{ id: work.id, status, lastError }], tx);
-        await this.queue.retryAt(SEND_MESSAGE_QUEUE, job, retryAt, lastError ?? '', tx.queueDb);
-      });
-    } else {
-      // No transaction, so both writes can join their batches: if the process dies between the two, the job runs
-      // again, finds its message settled, and is completed without another attempt.
-      await this.records.push({ id: work.id, status, lastError });
-      await this.queue.complete(SEND_MESSAGE_QUEUE, job);
-    }
-    this.queue.wakeAt(SEND_MESSAGE_QUEUE, retryAt ?? undefined);
+    await this.settler.settle(SEND_MESSAGE_QUEUE, job, { id: work.id, status, lastError }, retryAt);
     this.metrics.delivery(status === 'delivered' ? 'delivered' : retryAt ? 'retried' : 'failed', work.createdAt);
     if (status === 'failed') this.logger.warn({ messageId: work.id, chatId: job.data.chatId, attempts: work.attempts + 1, reason: lastError }, 'Outbound message failed');
   }

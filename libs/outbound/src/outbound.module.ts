@@ -4,6 +4,7 @@ import { AppConfig } from '#common';
 import { TenancyModule } from '#tenancy';
 import { AgentBridge } from './agent-bridge.worker.js';
 import { AgentRuntime } from './agent-runtime.js';
+import { AttemptSettler } from './attempt-settler.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
@@ -36,7 +37,7 @@ export class OutboundModule {
         OutboundMessages,
         OutboundMetrics,
         ...(config.runsHttp ? [ConversationsRepository, ConversationsService, MessagesService] : []),
-        ...(config.runsWorkers ? [agentRuntime, AgentBridge, Dispatcher] : []),
+        ...(config.runsWorkers ? [agentRuntime, AttemptSettler, AgentBridge, Dispatcher] : []),
       ],
     };
   }
