@@ -21,13 +21,25 @@ export class SqlTransactions {
   async run<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     const client: PoolClient = await pool.connect();
+    // The pool takes its idle-error listener off a client it hands out: a connection that dies between two
+    // statements (the server restarting) would emit an unheard 'error' and crash the process. The next statement
+    // fails with the same error, so listening is enough.
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onError);
+    const release = (error?: Error): void => {
+      client.off('error', onError);
+      client.release(error ?? broken);
+    };
     const query = async <R>(text: string, values?: unknown[]): Promise<R[]> => (await client.query(text, values)).rows as R[];
     const tx: SqlTransaction = { query, queueDb: { executeSql: async (text, values) => ({ rows: await query(text, values) }) } };
     try {
       await client.query('BEGIN');
       const result = await work(tx);
       await client.query('COMMIT');
-      client.release();
+      release();
       return result;
     } catch (error) {
       // A connection whose ROLLBACK fails is broken: it is destroyed rather than returned to the pool.
@@ -35,7 +47,7 @@ export class SqlTransactions {
         () => undefined,
         (rollbackError: Error) => rollbackError,
       );
-      client.release(rollback);
+      release(rollback);
       throw error;
     }
   }
