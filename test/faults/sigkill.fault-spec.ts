@@ -45,7 +45,7 @@ describe('the service killed with SIGKILL mid-dispatch, then started again', () 
     client.respondWith((request) => ({ status: 200, body: {}, delayMs: request.url.endsWith('/send_message') ? 200 : 0 }));
     const first = await boot();
     const call = async (path: string, method: string, auth: string, body?: unknown): Promise<Record<string, unknown>> =>
-      (await (await fetch(`${first.url}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) })).json()) as Record<string, unknown>;
+      (await (await fetch(`${first.url}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as Record<string, unknown>;
     const tenant = await call('/api/v1/tenants', 'POST', TEST_ADMIN_TOKEN, { name: 'Acme' });
     await call('/api/v1/agents/a-1', 'PUT', String(tenant.apiKey), { trained: true });
     const token = tokenOf(await call('/api/v1/agents/a-1/channels', 'POST', String(tenant.apiKey), { type: 'omnichannel', webhookUrl: `${client.url}/hooks`, active: true }));
