@@ -3,25 +3,8 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { makeAgent, makeChannel, makeTenant } from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
-import { counts, postEvent, tokenOf, visitorEvent } from './support/inbound.js';
+import { counts, fromTheTable, postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-/** Every (status, body shape) the status table allows for a known, active token. */
-function fromTheTable(status: number, body: Record<string, unknown>): boolean {
-  const keys = Object.keys(body).sort().join(',');
-  switch (status) {
-    case 200:
-      return (keys === 'result' && body.result === 'ok') || (keys === 'duplicate,result' && body.duplicate === true) || (keys === 'reason,result' && body.result === 'ignored');
-    case 400:
-      return keys === 'error' && /^Missing required parameter: [\w.]+$/.test(String(body.error));
-    case 413:
-      return keys === 'error';
-    case 500:
-      return keys === 'error' && (body.error === 'Invalid JSON in request body' || String(body.error).startsWith('Invalid request body: '));
-    default:
-      return false;
-  }
-}
 
 const jsonValue = fc.jsonValue({ maxDepth: 4 });
 

@@ -41,3 +41,20 @@ export async function counts(t: TestApp): Promise<{ chats: number; messages: num
   );
   return row;
 }
+
+/** Every (status, body shape) the status table allows for a known, active token. */
+export function fromTheTable(status: number, body: Record<string, unknown>): boolean {
+  const keys = Object.keys(body).sort().join(',');
+  switch (status) {
+    case 200:
+      return (keys === 'result' && body.result === 'ok') || (keys === 'duplicate,result' && body.duplicate === true) || (keys === 'reason,result' && body.result === 'ignored');
+    case 400:
+      return keys === 'error' && /^Missing required parameter: [\w.]+$/.test(String(body.error));
+    case 413:
+      return keys === 'error';
+    case 500:
+      return keys === 'error' && (body.error === 'Invalid JSON in request body' || String(body.error).startsWith('Invalid request body: '));
+    default:
+      return false;
+  }
+}
