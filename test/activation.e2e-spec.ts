@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
+import { BLOCKED_DESTINATIONS, startConnectionCounter, type ConnectionCounter } from './support/ssrf.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const UNREACHABLE = { code: 'CHANNEL_UNREACHABLE', message: "Can't reach channel" };
@@ -126,39 +126,24 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
 describe('SSRF guard with private networks disallowed', () => {
   let t: TestApp;
   let acme: TestTenant;
-  let loopback: Server;
-  let port: number;
-  let connections = 0;
+  let counter: ConnectionCounter;
 
   beforeAll(async () => {
     t = await startTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'false', ALLOW_HTTP_WEBHOOKS: 'true' } });
     acme = await makeTenant(t, 'Acme');
     await makeAgent(t, acme, 'a-1');
-    loopback = createServer((socket) => {
-      connections += 1;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => loopback.listen(0, '0.0.0.0', resolve));
-    port = (loopback.address() as { port: number }).port;
+    counter = await startConnectionCounter();
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => loopback?.close(() => resolve()));
+    await counter?.close();
     await t?.close();
   });
 
-  it.each([
-    ['127.0.0.1', (p: number) => `http://127.0.0.1:${p}/hooks`],
-    ['localhost', (p: number) => `http://localhost:${p}/hooks`],
-    ['[::ffff:127.0.0.1]', (p: number) => `http://[::ffff:127.0.0.1]:${p}/hooks`],
-    ['2130706433', (p: number) => `http://2130706433:${p}/hooks`],
-    ['0.0.0.0', (p: number) => `http://0.0.0.0:${p}/hooks`],
-    ['017700000001 (octal)', (p: number) => `http://017700000001:${p}/hooks`],
-    ['169.254.169.254', () => 'http://169.254.169.254/latest/meta-data'],
-  ])('%s is never connected to and activation reports it unreachable', async (_name, url) => {
-    const res = await asTenant(t, acme).post('/api/v1/agents/a-1/channels', { type: 'omnichannel', webhookUrl: url(port), active: true });
+  it.each(BLOCKED_DESTINATIONS)('%s is never connected to and activation reports it unreachable', async (_name, url) => {
+    const res = await asTenant(t, acme).post('/api/v1/agents/a-1/channels', { type: 'omnichannel', webhookUrl: url(counter.port), active: true });
     expect(res.status).toBe(201);
     expect(res.body.warnings).toEqual([UNREACHABLE, NOT_REGISTERED]);
-    expect(connections).toBe(0);
+    expect(counter.connections()).toBe(0);
   });
 });

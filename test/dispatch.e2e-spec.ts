@@ -128,6 +128,7 @@ describe('send_message dispatch (protocol section 2)', () => {
       [{ buttons: [[{ id: '1' }]] }, 'buttons[0][0]'],
       [{ file: { url: 'javascript:alert(1)' } }, 'file.url'],
       [{ text: 'hi', extra: true }, 'extra'],
+      [{ text: 'nul \u0000 inside' }, 'text'],
     ] as const) {
       const res = await tenant.post(`/api/v1/channels/${id}/chats/${chatId}/messages`, body);
       expect(res.status).toBe(400);

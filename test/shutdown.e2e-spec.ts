@@ -4,11 +4,10 @@ import { runMigrations } from '#database';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
 import { dbQuery, tokenOf, visitorEvent } from './support/inbound.js';
 import { eventually } from './support/outbound.js';
-import { startNode, type RunningService } from './support/processes.js';
-import { TEST_ADMIN_TOKEN, TEST_SECRETS_KEY, type TestApp } from './support/test-app.js';
+import { bootService } from './support/service-process.js';
+import { TEST_ADMIN_TOKEN, type TestApp } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
-const MAIN = 'dist/apps/channel-service/src/main.js';
 const CHATS = 20;
 const PER_CHAT = 6;
 
@@ -16,21 +15,7 @@ describe('SIGTERM during a burst', () => {
   let database: TestDatabase;
   let client: FakeClientServer;
 
-  const env = (): Record<string, string> => ({
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: database.url,
-    PLATFORM_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    SECRETS_KEY: TEST_SECRETS_KEY,
-    DELIVERY_RETRY_DELAYS_MS: '200,400,800',
-  });
-
-  async function boot(): Promise<{ service: RunningService; url: string }> {
-    const service = startNode(MAIN, env());
-    const [, url] = await service.waitFor(/URL:\s+(http:\/\/localhost:\d+)/);
-    return { service, url: url.replace('localhost', '127.0.0.1') };
-  }
+  const boot = (): ReturnType<typeof bootService> => bootService(database.url, { DELIVERY_RETRY_DELAYS_MS: '200,400,800' });
 
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -4,30 +4,16 @@ import { SCHEMA } from '../../apps/channel-service/src/schema.js';
 import { startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
 import { tokenOf, visitorEvent } from '../support/inbound.js';
 import { eventually } from '../support/outbound.js';
-import { startNode, type RunningService } from '../support/processes.js';
-import { TEST_ADMIN_TOKEN, TEST_SECRETS_KEY } from '../support/test-app.js';
+import { bootService } from '../support/service-process.js';
+import { TEST_ADMIN_TOKEN } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { allDelivered, driveTraffic, verifyDeliveries } from './traffic.js';
-
-const MAIN = 'dist/apps/channel-service/src/main.js';
 
 describe('the service killed with SIGKILL mid-dispatch, then started again', () => {
   let database: TestDatabase;
   let client: FakeClientServer;
 
-  async function boot(): Promise<{ service: RunningService; url: string }> {
-    const service = startNode(MAIN, {
-      NODE_ENV: 'test',
-      PORT: '0',
-      LOG_LEVEL: 'error',
-      DATABASE_URL: database.url,
-      PLATFORM_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      SECRETS_KEY: TEST_SECRETS_KEY,
-      DELIVERY_RETRY_DELAYS_MS: '500,1000,2000',
-    });
-    const [, url] = await service.waitFor(/URL:\s+(http:\/\/localhost:\d+)/);
-    return { service, url: url.replace('localhost', '127.0.0.1') };
-  }
+  const boot = (): ReturnType<typeof bootService> => bootService(database.url, { LOG_LEVEL: 'error', DELIVERY_RETRY_DELAYS_MS: '500,1000,2000' });
 
   beforeAll(async () => {
     database = await createTestDatabase();

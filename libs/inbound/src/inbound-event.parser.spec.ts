@@ -121,6 +121,20 @@ describe('parseInboundEvent', () => {
     expect(parse(withMessage({ id: 'm', kind: 'visitor', text: 42 }))).toEqual({ outcome: 'malformed', path: 'message.text', problem: 'must be a string, not an integer' });
   });
 
+  it.each([
+    ['chat_id', { ...valid, chat_id: 'a\u0000b' }],
+    ['visitor.id', { ...valid, visitor: { id: '\u0000' } }],
+    ['visitor.fields.name', { ...valid, visitor: { id: 'v', fields: { name: 'A\u0000' } } }],
+    ['message.id', withMessage({ id: 'm\u0000', kind: 'visitor', text: 'hi' })],
+    ['message.text', withMessage({ id: 'm', kind: 'visitor', text: 'hi\u0000' })],
+    ['message.data.url', withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/\u0000' } })],
+    ['message.data.name', withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/x', name: '\u0000.pdf' } })],
+    ['message.data.button.id', withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: '\u0000', text: 'Yes' } } })],
+    ['message.data.button.text', withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: '1', text: 'Y\u0000' } } })],
+  ])('row 8: a NUL character in %s, which PostgreSQL cannot store, is malformed input, not an internal error', (path, body) => {
+    expect(parse(body)).toEqual({ outcome: 'malformed', path, problem: 'must not contain NUL (\\u0000) characters' });
+  });
+
   it('row 9: a file that is not ready is ignored, but only once it is well-formed', () => {
     expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 'u' } }))).toEqual({ outcome: 'ignored', reason: 'file is not ready' });
     expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 7 } }))).toMatchObject({ outcome: 'malformed', path: 'message.data.url' });

@@ -32,8 +32,12 @@ class Malformed {
   ) {}
 }
 
+/** PostgreSQL cannot store U+0000 in text or jsonb: such a string is malformed input (row 8), not a failure (row 12). */
+const NUL = '\u0000';
+
 function string(value: unknown, path: string, max: number, unit: 'characters' | 'bytes' = 'characters'): string {
   if (typeof value !== 'string') throw new Malformed(path, `must be a string, not ${typeName(value)}`);
+  if (value.includes(NUL)) throw new Malformed(path, 'must not contain NUL (\\u0000) characters');
   const size = unit === 'bytes' ? Buffer.byteLength(value, 'utf8') : value.length;
   if (size > max) throw new Malformed(path, `must be at most ${unit === 'bytes' ? `${max / 1024} KiB` : `${max} characters`}`);
   return value;
@@ -53,7 +57,7 @@ function typeName(value: unknown): string {
 
 function chatId(value: unknown): number | string {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'string' && value.length > 0 && value.length <= ID_MAX) return value;
+  if (typeof value === 'string' && value.length > 0 && value.length <= ID_MAX) return string(value, 'chat_id', ID_MAX);
   throw new Malformed('chat_id', `must be an integer or a non-empty string of at most ${ID_MAX} characters, not ${typeName(value)}`);
 }
 
@@ -160,7 +164,8 @@ function kindContent(kind: MessageKind, message: unknown, messageId: string): Pi
       if (!isObject(button)) throw new Malformed('message.data.button', `must be an object, not ${typeName(button)}`);
       const label = string(own(button, 'text'), 'message.data.button.text', TEXT_MAX_BYTES, 'bytes');
       const id = own(button, 'id');
-      if (!absent(id) && typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) {
+      if (typeof id === 'string') string(id, 'message.data.button.id', ID_MAX);
+      else if (!absent(id) && !(typeof id === 'number' && Number.isSafeInteger(id))) {
         throw new Malformed('message.data.button.id', `must be a string or an integer, not ${typeName(id)}`);
       }
       return { text: label, payload: { button: { id: id ?? null, text: label } } };

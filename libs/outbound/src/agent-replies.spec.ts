@@ -21,6 +21,9 @@ describe('parseAgentAnswer', () => {
     ['{"replies":[{"buttons":[[{"id":"1"}]]}]}', 'replies[0].buttons[0][0] must be'],
     ['{"replies":[{"file":{"url":"ftp://x/y"}}]}', 'replies[0].file.url must be an absolute http(s) URL'],
     ['{"replies":["hello"]}', 'replies[0] must be an object'],
+    ['{"replies":[{"text":"a\\u0000b"}]}', 'replies[0].text must not contain NUL'],
+    ['{"replies":[{"buttons":[[{"id":"1","text":"\\u0000"}]]}]}', 'replies[0].buttons[0][0] must be'],
+    ['{"replies":[{"file":{"url":"https://f.example/\\u0000"}}]}', 'replies[0].file.url must not contain NUL'],
   ])('rejects %s', (body, message) => {
     expect(() => parseAgentAnswer(body)).toThrow(message);
   });

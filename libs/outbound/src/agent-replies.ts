@@ -41,6 +41,11 @@ function absent(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
+/** PostgreSQL cannot store U+0000 in text or jsonb. */
+function hasNul(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('\u0000');
+}
+
 /** Checks one reply, collecting every problem with its path; unknown keys are ignored, as the protocol does. */
 export function readReply(value: unknown, path: string, problems: FieldError[]): AgentReply | null {
   if (!isObject(value)) {
@@ -52,6 +57,7 @@ export function readReply(value: unknown, path: string, problems: FieldError[]):
   const text = own(value, 'text');
   if (!absent(text)) {
     if (typeof text !== 'string') problems.push({ field: at('text'), message: 'must be a string' });
+    else if (hasNul(text)) problems.push({ field: at('text'), message: 'must not contain NUL (\\u0000) characters' });
     else if (Buffer.byteLength(text, 'utf8') > TEXT_MAX_BYTES) problems.push({ field: at('text'), message: 'must be at most 64 KiB' });
     else reply.text = text;
   }
@@ -66,7 +72,8 @@ export function readReply(value: unknown, path: string, problems: FieldError[]):
     const name = isObject(file) ? own(file, 'name') : undefined;
     if (!isObject(file)) problems.push({ field: at('file'), message: 'must be an object with a url' });
     else if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url) || url.length > URL_MAX) problems.push({ field: at('file.url'), message: 'must be an absolute http(s) URL of at most 4096 characters' });
-    else if (!absent(name) && typeof name !== 'string') problems.push({ field: at('file.name'), message: 'must be a string' });
+    else if (hasNul(url)) problems.push({ field: at('file.url'), message: 'must not contain NUL (\\u0000) characters' });
+    else if (!absent(name) && (typeof name !== 'string' || hasNul(name))) problems.push({ field: at('file.name'), message: 'must be a string without NUL characters' });
     else reply.file = typeof name === 'string' ? { url, name } : { url };
   }
   if (absent(text) && absent(buttons) && absent(file)) problems.push({ field: path || 'body', message: 'must have at least one of text, buttons or file' });
@@ -84,8 +91,8 @@ function readButtons(value: unknown, path: string, problems: FieldError[]): Butt
       const id = isObject(button) ? own(button, 'id') : undefined;
       const text = isObject(button) ? own(button, 'text') : undefined;
       const validId = (typeof id === 'string' && id.length > 0 && id.length <= 255) || (typeof id === 'number' && Number.isSafeInteger(id));
-      if (!validId || typeof text !== 'string' || text.length === 0 || text.length > LABEL_MAX) {
-        problems.push({ field: `${path}[${r}][${b}]`, message: 'must be {"id": string or integer, "text": non-empty string}' });
+      if (!validId || hasNul(id) || typeof text !== 'string' || text.length === 0 || text.length > LABEL_MAX || hasNul(text)) {
+        problems.push({ field: `${path}[${r}][${b}]`, message: 'must be {"id": string or integer, "text": non-empty string}, without NUL characters' });
       }
       return { id: String(id), text: String(text) };
     }),
