@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import request from 'supertest';
 import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
-import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
+import { dbQuery, postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import { eventually, sendMessages } from './support/outbound.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -241,6 +241,16 @@ describe('send_message dispatch (protocol section 2)', () => {
     const sent = await eventually(() => (sendsFor(healthy).length === 5 ? sendsFor(healthy) : undefined), 5_000, 'the healthy chat, while the other hangs');
     expect(sent.map(textOf)).toEqual(['Echo: h1', 'Echo: h2', 'Echo: h3', 'Echo: h4', 'Echo: h5']);
     expect(sendsFor(stuck)).toHaveLength(1);
+  });
+
+  it('a webhook token that cannot be decrypted (SECRETS_KEY changed) fails the message at once and says why', async () => {
+    const { id, token } = await channel({ webhookToken: 'will-be-unreadable' });
+    await dbQuery(t, `UPDATE channels SET webhook_token_encrypted = 'v1.not-a-sealed-token' WHERE id = $1`, [id]);
+    const chatId = 96000 + chatSeq;
+    await postEvent(t, token, visitorEvent({ chatId, messageId: `k-${chatSeq}` })).expect(200);
+    const failed = await eventually(async () => ((await outbound(id, chatId))[0]?.status === 'failed' ? (await outbound(id, chatId))[0] : undefined));
+    expect(failed).toMatchObject({ attempts: 1, lastError: "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message" });
+    expect(sendsFor(chatId)).toHaveLength(0);
   });
 
   it('exposes delivery and queue metrics', async () => {

@@ -57,7 +57,13 @@ export class Dispatcher implements OnModuleInit {
   }
 
   private async attempt(work: DeliveryWork): Promise<AttemptVerdict> {
-    const token = work.webhookTokenEncrypted === null ? null : this.secrets.open(work.webhookTokenEncrypted);
+    let token: string | null;
+    try {
+      token = work.webhookTokenEncrypted === null ? null : this.secrets.open(work.webhookTokenEncrypted);
+    } catch {
+      // Waiting cannot fix this (SECRETS_KEY changed since the token was stored), and retrying would hold the chat.
+      return { outcome: 'fail', error: "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message" };
+    }
     try {
       const response = await this.http.request({
         method: 'POST',
