@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SCHEMA } from '../apps/channel-service/src/schema.js';
 import { runMigrations } from '#database';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
-import { dbQuery, tokenOf, visitorEvent } from './support/inbound.js';
+import { dbQuery, visitorEvent } from './support/inbound.js';
 import { eventually } from './support/outbound.js';
-import { bootService } from './support/service-process.js';
-import { TEST_ADMIN_TOKEN, type TestApp } from './support/test-app.js';
+import { bootService, provisionChannel } from './support/service-process.js';
+import type { TestApp } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const CHATS = 20;
@@ -32,12 +32,7 @@ describe('SIGTERM during a burst', () => {
     // A slow client server: deliveries are in flight when the signal comes.
     client.respondWith((request: RecordedRequest) => ({ status: 200, body: {}, delayMs: request.url.endsWith('/send_message') ? 150 : 0 }));
     const first = await boot();
-    const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const tenant = (await (await fetch(`${first.url}/api/v1/tenants`, { method: 'POST', headers: auth, body: '{"name":"Acme"}' })).json()) as { apiKey: string };
-    const key = { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' };
-    await fetch(`${first.url}/api/v1/agents/a-1`, { method: 'PUT', headers: key, body: '{"trained":true}' });
-    const channel = (await (await fetch(`${first.url}/api/v1/agents/a-1/channels`, { method: 'POST', headers: key, body: JSON.stringify({ type: 'omnichannel', webhookUrl: `${client.url}/hooks`, active: true }) })).json()) as Record<string, unknown>;
-    const token = tokenOf(channel);
+    const token = await provisionChannel(first.url, `${client.url}/hooks`);
 
     const accepted = new Set<string>();
     let signalled = false;

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runMigrations } from '#database';
 import { SCHEMA } from '../../apps/channel-service/src/schema.js';
 import { startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
-import { tokenOf, visitorEvent } from '../support/inbound.js';
+import { visitorEvent } from '../support/inbound.js';
 import { eventually } from '../support/outbound.js';
-import { bootService } from '../support/service-process.js';
-import { TEST_ADMIN_TOKEN } from '../support/test-app.js';
+import { bootService, provisionChannel } from '../support/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { allDelivered, driveTraffic, verifyDeliveries } from './traffic.js';
 
@@ -30,11 +29,7 @@ describe('the service killed with SIGKILL mid-dispatch, then started again', () 
     // A slow client server, so deliveries are in flight when the process dies.
     client.respondWith((request) => ({ status: 200, body: {}, delayMs: request.url.endsWith('/send_message') ? 200 : 0 }));
     const first = await boot();
-    const call = async (path: string, method: string, auth: string, body?: unknown): Promise<Record<string, unknown>> =>
-      (await (await fetch(`${first.url}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as Record<string, unknown>;
-    const tenant = await call('/api/v1/tenants', 'POST', TEST_ADMIN_TOKEN, { name: 'Acme' });
-    await call('/api/v1/agents/a-1', 'PUT', String(tenant.apiKey), { trained: true });
-    const token = tokenOf(await call('/api/v1/agents/a-1/channels', 'POST', String(tenant.apiKey), { type: 'omnichannel', webhookUrl: `${client.url}/hooks`, active: true }));
+    const token = await provisionChannel(first.url, `${client.url}/hooks`);
 
     const traffic = driveTraffic({
       chats: 20,
