@@ -4,7 +4,7 @@ import { AppConfig, Coalescer } from '#common';
 import { CHAT_FIFO_QUEUE, QueueService, SqlTransactions } from '#database';
 import { AGENT_DELIVER_QUEUE, channelChatIdOf, type AgentDeliveryJob } from '#inbound';
 import { draftsFor, type AgentReply } from './agent-replies.js';
-import { AgentCallFailed, AgentRuntime } from './agent-runtime.js';
+import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
 import { nextRetryDelayMs } from './delivery-policy.js';
 import { OutboundMessages } from './outbound-messages.js';
 import { OutboundMetrics } from './outbound.metrics.js';
@@ -70,7 +70,7 @@ export class AgentBridge implements OnModuleInit {
   }
 }
 
-function eventFor(work: InboundWork) {
+function eventFor(work: InboundWork): AgentEvent {
   return {
     agentId: work.agentId,
     channelId: work.channelId,
