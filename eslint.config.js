@@ -1,23 +1,78 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const LIBS = ['common', 'database', 'tenancy', 'channels', 'conversations', 'inbound', 'outbound'];
+/** For each lib, the libs it may not import: those above it, and its sibling (inbound and outbound never import each other). */
+const LAYERS = Object.fromEntries(
+  LIBS.map((lib, index) => {
+    const above = LIBS.slice(index + 1).filter((other) => other !== lib);
+    const forbidden = lib === 'inbound' ? ['outbound'] : above;
+    return [lib, forbidden];
+  }),
+);
+
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
+  { ignores: ['dist/', '.examples/', 'node_modules/', '.data/', 'coverage/', 'bench/.dbg/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        Buffer: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Read configuration through AppConfig (libs/common/src/config), not process.env.' },
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read configuration through AppConfig (libs/common/src/config), not process.env.',
+        },
       ],
     },
   },
+  // Dependencies point one way: common ← database ← tenancy ← channels ← conversations ← inbound, outbound ← app.
+  // A lib imports only the libs below it, and only through their index (`#name`).
+  ...Object.entries(LAYERS).map(([lib, forbidden]) => ({
+    files: [`libs/${lib}/src/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...(forbidden.length > 0
+              ? [
+                  {
+                    regex: `^#(${forbidden.join('|')})$`,
+                    message: `libs/${lib} must not depend on ${forbidden.join(', ')} (see docs/architecture.md, Layout).`,
+                  },
+                ]
+              : []),
+            { regex: '^\\.\\./\\.\\./', message: "Import another lib through its index ('#name'), never its files." },
+          ],
+        },
+      ],
+    },
+  })),
   {
-    files: ['libs/common/src/config/environment.ts', 'test/**/*.ts', 'test/**/*.js', 'bench/**', 'examples/**', 'scripts/**', 'jest.config.js'],
+    files: [
+      'libs/common/src/config/environment.ts',
+      'test/**/*.ts',
+      'test/**/*.js',
+      'bench/**',
+      'examples/**',
+      'scripts/**',
+      'jest.config.js',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

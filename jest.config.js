@@ -3,7 +3,7 @@ const shared = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^#(common|database|tenancy|channels|inbound|outbound)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#(common|database|tenancy|channels|conversations|inbound|outbound)$': '<rootDir>/libs/$1/src/index.ts',
     '^#migrations$': '<rootDir>/migrations/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
@@ -16,9 +16,21 @@ const shared = {
 export default {
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'], slowTestThreshold: 30 },
+    {
+      ...shared,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      slowTestThreshold: 30,
+    },
     // Not part of `npm test`: `npm run test:faults` (minutes of deliberate outages).
-    { ...shared, displayName: 'faults', roots: ['<rootDir>/test/faults'], testMatch: ['**/*.fault-spec.ts'], slowTestThreshold: 120 },
+    {
+      ...shared,
+      displayName: 'faults',
+      roots: ['<rootDir>/test/faults'],
+      testMatch: ['**/*.fault-spec.ts'],
+      slowTestThreshold: 120,
+    },
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

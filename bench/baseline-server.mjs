@@ -5,7 +5,9 @@ import { createServer } from 'node:http';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.BENCH_DATABASE_URL, max: 10 });
-await pool.query('CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, channel_id uuid NOT NULL, body jsonb NOT NULL)');
+await pool.query(
+  'CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, channel_id uuid NOT NULL, body jsonb NOT NULL)',
+);
 
 const server = createServer((req, res) => {
   const match = /^\/([^/]+)\/bot_api_webhook$/.exec(req.url ?? '');
@@ -17,7 +19,10 @@ const server = createServer((req, res) => {
       const hash = createHash('sha256').update(match[1]).digest();
       const found = await pool.query('SELECT id FROM channels WHERE token_hash = $1 AND active', [hash]);
       if (found.rowCount === 0) return send(res, 400, { error: 'There is no active channel for received event.' });
-      await pool.query('INSERT INTO bench_baseline (channel_id, body) VALUES ($1, $2)', [found.rows[0].id, Buffer.concat(chunks).toString('utf8')]);
+      await pool.query('INSERT INTO bench_baseline (channel_id, body) VALUES ($1, $2)', [
+        found.rows[0].id,
+        Buffer.concat(chunks).toString('utf8'),
+      ]);
       send(res, 200, { result: 'ok' });
     } catch {
       send(res, 500, { error: 'Internal server error' });

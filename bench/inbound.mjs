@@ -4,12 +4,21 @@
 //   BENCH_LOG_LEVEL     the service's LOG_LEVEL (default warn)
 //   BENCH_ONLY          service | baseline: load one target only, e.g. while profiling
 //   BENCH_NODE_ARGS     extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import { ADMIN_TOKEN, SECRETS_KEY, benchDatabase, median, provisionChannel, startProcess, stubClientServer } from './support.mjs';
+import {
+  ADMIN_TOKEN,
+  benchArgs,
+  benchDatabase,
+  machine,
+  median,
+  provisionChannel,
+  startProcess,
+  startService,
+  stubClientServer,
+  writeResult,
+} from './support.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((part) => part.trim().split(/\s+/)));
+const args = benchArgs();
 const RUNS = Number(args.runs ?? 3);
 const SECONDS = Number(args.seconds ?? 10);
 const CONNECTIONS = 32;
@@ -29,7 +38,15 @@ function load(url, label) {
             setupRequest: (request) => {
               counter += 1;
               const chatId = counter % 100;
-              return { ...request, body: JSON.stringify({ event: 'new_message', chat_id: chatId, visitor: { id: `v-${chatId}`, fields: { name: 'Ann' } }, message: { id: `${label}-${counter}`, kind: 'visitor', text: `hello ${counter}` } }) };
+              return {
+                ...request,
+                body: JSON.stringify({
+                  event: 'new_message',
+                  chat_id: chatId,
+                  visitor: { id: `v-${chatId}`, fields: { name: 'Ann' } },
+                  message: { id: `${label}-${counter}`, kind: 'visitor', text: `hello ${counter}` },
+                }),
+              };
             },
           },
         ],
@@ -41,21 +58,21 @@ function load(url, label) {
 }
 
 function summary(result) {
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, total: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    total: result.requests.total,
+  };
 }
 
 const db = await benchDatabase();
 const stub = await stubClientServer();
 const env = { BENCH_DATABASE_URL: db.url, DATABASE_URL: db.url };
-const service = await startProcess('dist/apps/channel-service/src/main.js', {
-  ...env,
-  NODE_ENV: 'development',
-  ROLE: 'api',
-  PORT: '0',
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  PLATFORM_ADMIN_TOKEN: ADMIN_TOKEN,
-  SECRETS_KEY,
-}, /URL:\s+http:\/\/localhost:(\d+)/, process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []);
+const service = await startService(db.url, { ROLE: 'api' });
 const baseline = await startProcess('bench/baseline-server.mjs', env, /listening (\d+)/);
 try {
   const { token } = await provisionChannel(`http://127.0.0.1:${service.port}`, ADMIN_TOKEN, stub.url);
@@ -64,7 +81,8 @@ try {
     service: `http://127.0.0.1:${service.port}/${token}/bot_api_webhook`,
   };
   // BENCH_ONLY=service (or baseline) loads one target, for profiling.
-  if (process.env.BENCH_ONLY) for (const label of Object.keys(targets)) if (label !== process.env.BENCH_ONLY) delete targets[label];
+  if (process.env.BENCH_ONLY)
+    for (const label of Object.keys(targets)) if (label !== process.env.BENCH_ONLY) delete targets[label];
   const results = { baseline: [], service: [] };
   // One unrecorded warm-up run per target: JIT, connection pools, the channel cache.
   for (const [label, url] of Object.entries(targets)) await load(url, `warm-${label}`);
@@ -72,26 +90,44 @@ try {
     for (const [label, url] of Object.entries(targets)) {
       const result = summary(await load(url, `${label}-${run}`));
       results[label].push(result);
-      process.stdout.write(`run ${run} ${label.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}\n`);
+      process.stdout.write(
+        `run ${run} ${label.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}\n`,
+      );
     }
   }
   if (!process.env.BENCH_ONLY) {
     const med = (label, key) => median(results[label].map((result) => result[key]));
     const report = {
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+      machine: machine(),
       postgres: `${db.version}${db.embedded ? ' (embedded)' : ''}`,
       connections: CONNECTIONS,
       seconds: SECONDS,
       runs: RUNS,
-      median: Object.fromEntries(['baseline', 'service'].map((label) => [label, { rps: med(label, 'rps'), p50: med(label, 'p50'), p99: med(label, 'p99'), non2xx: Math.max(...results[label].map((r) => r.non2xx)) }])),
+      median: Object.fromEntries(
+        ['baseline', 'service'].map((label) => [
+          label,
+          {
+            rps: med(label, 'rps'),
+            p50: med(label, 'p50'),
+            p99: med(label, 'p99'),
+            non2xx: Math.max(...results[label].map((r) => r.non2xx)),
+          },
+        ]),
+      ),
       results,
     };
-    report.ratio = { rps: report.median.service.rps / report.median.baseline.rps, p99: report.median.service.p99 / report.median.baseline.p99 };
-    mkdirSync('bench/results', { recursive: true });
-    writeFileSync('bench/results/inbound.json', `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`\nmedians: service ${report.median.service.rps.toFixed(0)} req/s (p99 ${report.median.service.p99} ms), baseline ${report.median.baseline.rps.toFixed(0)} req/s (p99 ${report.median.baseline.p99} ms)\n`);
-    process.stdout.write(`ratio: throughput ${report.ratio.rps.toFixed(2)}× (target ≥ 0.6), p99 ${report.ratio.p99.toFixed(2)}× (target ≤ 1.5)\n`);
+    report.ratio = {
+      rps: report.median.service.rps / report.median.baseline.rps,
+      p99: report.median.service.p99 / report.median.baseline.p99,
+    };
+    writeResult('inbound', report);
+    process.stdout.write(
+      `\nmedians: service ${report.median.service.rps.toFixed(0)} req/s (p99 ${report.median.service.p99} ms), baseline ${report.median.baseline.rps.toFixed(0)} req/s (p99 ${report.median.baseline.p99} ms)\n`,
+    );
+    process.stdout.write(
+      `ratio: throughput ${report.ratio.rps.toFixed(2)}× (target ≥ 0.7), p99 ${report.ratio.p99.toFixed(2)}× (target ≤ 1.5)\n`,
+    );
   }
 } finally {
   await service.stop();

@@ -40,13 +40,17 @@ const server = createServer(async (req, res) => {
   const body = await readJson(req);
   if (path.endsWith('/set_webhook') && typeof body?.url === 'string') {
     platformWebhookUrl = body.url;
-    console.log(`set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message.`);
+    console.log(
+      `set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message.`,
+    );
     return reply(res, 200, { result: 'ok' });
   }
   if (path.endsWith('/send_message')) {
     const message = (body?.message ?? {}) as { kind?: string; text?: string; buttons?: unknown };
     const content = message.kind === 'keyboard' ? `buttons ${JSON.stringify(message.buttons)}` : message.text;
-    console.log(`send_message to chat ${JSON.stringify(body?.chat_id)} [${message.kind}] ${content}   (Idempotency-Key ${req.headers['idempotency-key']})`);
+    console.log(
+      `send_message to chat ${JSON.stringify(body?.chat_id)} [${message.kind}] ${content}   (Idempotency-Key ${req.headers['idempotency-key']})`,
+    );
     return reply(res, 200, { result: 'ok' });
   }
   reply(res, 404, { error: 'unknown method' });
@@ -59,9 +63,24 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     return;
   }
   sent += 1;
-  const event = { event: 'new_message', chat_id: 1, visitor: { id: 'visitor-1', fields: { name: 'You' } }, message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text: line } };
-  const res = await fetch(platformWebhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) }).catch((error: Error) => error);
-  console.log(res instanceof Error ? `visitor message not sent: ${res.message}` : `visitor message → ${res.status} ${await res.text()}`);
+  const event = {
+    event: 'new_message',
+    chat_id: 1,
+    visitor: { id: 'visitor-1', fields: { name: 'You' } },
+    message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text: line },
+  };
+  const res = await fetch(platformWebhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  }).catch((error: Error) => error);
+  console.log(
+    res instanceof Error
+      ? `visitor message not sent: ${res.message}`
+      : `visitor message → ${res.status} ${await res.text()}`,
+  );
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`Example client server on http://127.0.0.1:${port} (use it as the channel's webhookUrl)`));
+server.listen(port, '127.0.0.1', () =>
+  console.log(`Example client server on http://127.0.0.1:${port} (use it as the channel's webhookUrl)`),
+);

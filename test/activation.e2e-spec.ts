@@ -6,9 +6,12 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 
 const UNREACHABLE = { code: 'CHANNEL_UNREACHABLE', message: "Can't reach channel" };
 const NOT_REGISTERED = { code: 'WEBHOOK_REGISTRATION_FAILED', message: "Couldn't register agent webhook" };
-const NOT_TRAINED = { error: 'The agent is not trained. Train the agent, then activate the channel again.', code: 'AGENT_NOT_TRAINED' };
+const NOT_TRAINED = {
+  error: 'The agent is not trained. Train the agent, then activate the channel again.',
+  code: 'AGENT_NOT_TRAINED',
+};
 
-describe('channel activation checks (omnichannel-protocol.md section 4)', () => {
+describe('channel activation checks (docs/protocol.md, section 4)', () => {
   let t: TestApp;
   let acme: TestTenant;
   let client: FakeClientServer;
@@ -32,7 +35,11 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
   });
 
   it('refuses to create an active channel for an untrained agent: 409, nothing saved, nothing sent', async () => {
-    const res = await asTenant(t, acme).post('/api/v1/agents/untrained/channels', { type: 'omnichannel', webhookUrl: `${client.url}/hooks`, active: true });
+    const res = await asTenant(t, acme).post('/api/v1/agents/untrained/channels', {
+      type: 'omnichannel',
+      webhookUrl: `${client.url}/hooks`,
+      active: true,
+    });
     expect(res.status).toBe(409);
     expect(res.body).toEqual(NOT_TRAINED);
     expect((await asTenant(t, acme).get('/api/v1/agents/untrained/channels')).body).toEqual([]);
@@ -44,7 +51,10 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
     const res = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { active: true, title: 'After' });
     expect(res.status).toBe(409);
     expect(res.body).toEqual(NOT_TRAINED);
-    expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body).toMatchObject({ active: false, title: 'Before' });
+    expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body).toMatchObject({
+      active: false,
+      title: 'Before',
+    });
     expect(client.requests).toEqual([]);
   });
 
@@ -68,7 +78,11 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
   });
 
   it('unique-URL mode: without a webhook token, set_webhook carries no Authorization header', async () => {
-    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', { type: 'omnichannel', webhookUrl: `${client.url}/secret-path-123`, active: true });
+    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', {
+      type: 'omnichannel',
+      webhookUrl: `${client.url}/secret-path-123`,
+      active: true,
+    });
     expect(res.body.warnings).toEqual([]);
     const registration = client.requests.find((request) => request.method === 'POST');
     expect(registration?.url).toBe('/secret-path-123/set_webhook');
@@ -76,15 +90,25 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
   });
 
   it('set_webhook answered with an error: the channel is reachable but not registered, and still saved active', async () => {
-    client.respondWith((request) => (request.method === 'POST' ? { status: 500, body: { error: 'boom' } } : { status: 404 }));
-    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', { type: 'omnichannel', webhookUrl: client.url, active: true });
+    client.respondWith((request) =>
+      request.method === 'POST' ? { status: 500, body: { error: 'boom' } } : { status: 404 },
+    );
+    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', {
+      type: 'omnichannel',
+      webhookUrl: client.url,
+      active: true,
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ active: true, warnings: [NOT_REGISTERED] });
   });
 
   it('a refused port: both warnings, and the channel is saved active', async () => {
     const port = await refusedPort();
-    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', { type: 'omnichannel', webhookUrl: `http://127.0.0.1:${port}/hooks`, active: true });
+    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', {
+      type: 'omnichannel',
+      webhookUrl: `http://127.0.0.1:${port}/hooks`,
+      active: true,
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ active: true, warnings: [UNREACHABLE, NOT_REGISTERED] });
     expect((await asTenant(t, acme).get(`/api/v1/channels/${res.body.id}`)).body.active).toBe(true);
@@ -93,7 +117,11 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
   it('a client server that accepts and never answers: both warnings, within 11 s', async () => {
     client.respondWith(() => 'hang');
     const started = Date.now();
-    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', { type: 'omnichannel', webhookUrl: client.url, active: true });
+    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', {
+      type: 'omnichannel',
+      webhookUrl: client.url,
+      active: true,
+    });
     const elapsed = Date.now() - started;
     expect(res.status).toBe(201);
     expect(res.body.warnings).toEqual([UNREACHABLE, NOT_REGISTERED]);
@@ -105,7 +133,10 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
     expect(client.requests).toEqual([]);
     const activated = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { active: true });
     expect(activated.body).toMatchObject({ active: true, warnings: [] });
-    expect(client.requests.map((request) => `${request.method} ${request.url}`).sort()).toEqual(['GET /one', 'POST /one/set_webhook']);
+    expect(client.requests.map((request) => `${request.method} ${request.url}`).sort()).toEqual([
+      'GET /one',
+      'POST /one/set_webhook',
+    ]);
 
     client.requests.length = 0;
     await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { title: 'Renamed' });
@@ -113,11 +144,18 @@ describe('channel activation checks (omnichannel-protocol.md section 4)', () => 
 
     const moved = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { webhookUrl: `${client.url}/two` });
     expect(moved.body.warnings).toEqual([]);
-    expect(client.requests.map((request) => `${request.method} ${request.url}`).sort()).toEqual(['GET /two', 'POST /two/set_webhook']);
+    expect(client.requests.map((request) => `${request.method} ${request.url}`).sort()).toEqual([
+      'GET /two',
+      'POST /two/set_webhook',
+    ]);
   });
 
   it('the link-local range stays blocked even with private networks allowed', async () => {
-    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', { type: 'omnichannel', webhookUrl: 'http://169.254.169.254/latest/meta-data', active: true });
+    const res = await asTenant(t, acme).post('/api/v1/agents/trained/channels', {
+      type: 'omnichannel',
+      webhookUrl: 'http://169.254.169.254/latest/meta-data',
+      active: true,
+    });
     expect(res.status).toBe(201);
     expect(res.body.warnings).toEqual([UNREACHABLE, NOT_REGISTERED]);
   });
@@ -140,10 +178,17 @@ describe('SSRF guard with private networks disallowed', () => {
     await t?.close();
   });
 
-  it.each(BLOCKED_DESTINATIONS)('%s is never connected to and activation reports it unreachable', async (_name, url) => {
-    const res = await asTenant(t, acme).post('/api/v1/agents/a-1/channels', { type: 'omnichannel', webhookUrl: url(counter.port), active: true });
-    expect(res.status).toBe(201);
-    expect(res.body.warnings).toEqual([UNREACHABLE, NOT_REGISTERED]);
-    expect(counter.connections()).toBe(0);
-  });
+  it.each(BLOCKED_DESTINATIONS)(
+    '%s is never connected to and activation reports it unreachable',
+    async (_name, url) => {
+      const res = await asTenant(t, acme).post('/api/v1/agents/a-1/channels', {
+        type: 'omnichannel',
+        webhookUrl: url(counter.port),
+        active: true,
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.warnings).toEqual([UNREACHABLE, NOT_REGISTERED]);
+      expect(counter.connections()).toBe(0);
+    },
+  );
 });

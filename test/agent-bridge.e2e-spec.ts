@@ -27,7 +27,8 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
     return res.body.items as Message[];
   }
 
-  const sendsFor = (chatId: unknown) => sendMessages(client).filter((sent) => (sent.json as { chat_id: unknown }).chat_id === chatId);
+  const sendsFor = (chatId: unknown) =>
+    sendMessages(client).filter((sent) => (sent.json as { chat_id: unknown }).chat_id === chatId);
 
   beforeAll(async () => {
     runtime = await startFakeAgentRuntime();
@@ -41,7 +42,10 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
   });
 
   beforeEach(() => {
-    runtime.respondWith((call) => ({ status: 200, body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] } }));
+    runtime.respondWith((call) => ({
+      status: 200,
+      body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
+    }));
   });
 
   afterAll(async () => {
@@ -51,7 +55,16 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
   });
 
   it('posts the documented event, with the chat variables, and marks the visitor message answered', async () => {
-    await postEvent(t, token, visitorEvent({ chatId: 1042, messageId: 'm-1', text: 'Hello', fields: { name: 'Ann', login: 'ann', phone: '+100200300', email: 'ann@example.com', site: 'example.com' } })).expect(200);
+    await postEvent(
+      t,
+      token,
+      visitorEvent({
+        chatId: 1042,
+        messageId: 'm-1',
+        text: 'Hello',
+        fields: { name: 'Ann', login: 'ann', phone: '+100200300', email: 'ann@example.com', site: 'example.com' },
+      }),
+    ).expect(200);
     await eventually(() => (sendsFor(1042).length === 1 ? true : undefined));
     const [inbound] = await messagesOf(1042);
     const chats = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats`);
@@ -64,7 +77,10 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
       visitorId: 'v-77',
       message: { id: inbound.id, clientMessageId: 'm-1', text: 'Hello' },
     });
-    expect(sendsFor(1042)[0].json).toMatchObject({ chat_id: 1042, message: { kind: 'operator', text: 'Agent: Hello' } });
+    expect(sendsFor(1042)[0].json).toMatchObject({
+      chat_id: 1042,
+      message: { kind: 'operator', text: 'Agent: Hello' },
+    });
     await eventually(async () => ((await messagesOf(1042))[0].status === 'answered' ? true : undefined));
     expect((await messagesOf(1042))[0]).toMatchObject({ direction: 'inbound', status: 'answered', attempts: 1 });
   });
@@ -72,14 +88,37 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
   it('turns replies into messages in order: text, file as a link, keyboard after its text', async () => {
     runtime.respondWith(() => ({
       status: 200,
-      body: { replies: [{ text: 'One' }, { text: 'Choose', buttons: [[{ id: '1', text: 'Yes' }, { id: '2', text: 'No' }]] }, { file: { url: 'https://files.example.com/a.pdf', name: 'a.pdf' } }] },
+      body: {
+        replies: [
+          { text: 'One' },
+          {
+            text: 'Choose',
+            buttons: [
+              [
+                { id: '1', text: 'Yes' },
+                { id: '2', text: 'No' },
+              ],
+            ],
+          },
+          { file: { url: 'https://files.example.com/a.pdf', name: 'a.pdf' } },
+        ],
+      },
     }));
     await postEvent(t, token, visitorEvent({ chatId: 2001, messageId: 'order-1' })).expect(200);
     const sent = await eventually(() => (sendsFor(2001).length === 4 ? sendsFor(2001) : undefined));
     expect(sent.map((request) => (request.json as { message: unknown }).message)).toEqual([
       { id: expect.any(String), kind: 'operator', text: 'One' },
       { id: expect.any(String), kind: 'operator', text: 'Choose' },
-      { id: expect.any(String), kind: 'keyboard', buttons: [[{ id: '1', text: 'Yes' }, { id: '2', text: 'No' }]] },
+      {
+        id: expect.any(String),
+        kind: 'keyboard',
+        buttons: [
+          [
+            { id: '1', text: 'Yes' },
+            { id: '2', text: 'No' },
+          ],
+        ],
+      },
       { id: expect.any(String), kind: 'operator', text: 'https://files.example.com/a.pdf' },
     ]);
     const stored = await messagesOf(2001);
@@ -94,10 +133,22 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
 
   it('hands a chat’s messages to the Agent one at a time, in order', async () => {
     runtime.stats.maxInFlight = 0;
-    runtime.respondWith((call) => ({ status: 200, delayMs: 40, body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] } }));
-    for (const n of [1, 2, 3, 4, 5, 6]) await postEvent(t, token, visitorEvent({ chatId: 3001, messageId: `seq-${n}`, text: `q${n}` })).expect(200);
+    runtime.respondWith((call) => ({
+      status: 200,
+      delayMs: 40,
+      body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
+    }));
+    for (const n of [1, 2, 3, 4, 5, 6])
+      await postEvent(t, token, visitorEvent({ chatId: 3001, messageId: `seq-${n}`, text: `q${n}` })).expect(200);
     const sent = await eventually(() => (sendsFor(3001).length === 6 ? sendsFor(3001) : undefined));
-    expect(sent.map((request) => (request.json as { message: { text: string } }).message.text)).toEqual(['Agent: q1', 'Agent: q2', 'Agent: q3', 'Agent: q4', 'Agent: q5', 'Agent: q6']);
+    expect(sent.map((request) => (request.json as { message: { text: string } }).message.text)).toEqual([
+      'Agent: q1',
+      'Agent: q2',
+      'Agent: q3',
+      'Agent: q4',
+      'Agent: q5',
+      'Agent: q6',
+    ]);
     expect(runtime.stats.maxInFlight).toBe(1);
   });
 
@@ -105,14 +156,22 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
     let calls = 0;
     runtime.respondWith(() => {
       calls += 1;
-      return calls === 1 ? 'close' : calls === 2 ? { status: 503, body: { error: 'warming up' } } : { status: 200, body: { replies: [{ text: 'Back!' }] } };
+      return calls === 1
+        ? 'close'
+        : calls === 2
+          ? { status: 503, body: { error: 'warming up' } }
+          : { status: 200, body: { replies: [{ text: 'Back!' }] } };
     });
     await postEvent(t, token, visitorEvent({ chatId: 4001, messageId: 'down-1' })).expect(200);
     const [sent] = await eventually(() => (sendsFor(4001).length === 1 ? sendsFor(4001) : undefined), 20_000);
     expect(sent.json).toMatchObject({ message: { text: 'Back!' } });
     expect(calls).toBe(3);
     const [inbound] = await messagesOf(4001);
-    expect(inbound).toMatchObject({ status: 'answered', attempts: 3, lastError: 'Agent runtime answered HTTP 503: {"error":"warming up"}' });
+    expect(inbound).toMatchObject({
+      status: 'answered',
+      attempts: 3,
+      lastError: 'Agent runtime answered HTTP 503: {"error":"warming up"}',
+    });
   });
 
   it('a runtime that refuses the message (400) or answers nonsense fails it at once; the retry endpoint hands it over again', async () => {
@@ -122,14 +181,21 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
       const [inbound] = await messagesOf(5001);
       return inbound.status === 'failed' ? inbound : undefined;
     });
-    expect(failed).toMatchObject({ attempts: 1, lastError: 'Agent runtime answered HTTP 400: {"error":"unknown agent"}' });
+    expect(failed).toMatchObject({
+      attempts: 1,
+      lastError: 'Agent runtime answered HTTP 400: {"error":"unknown agent"}',
+    });
 
     runtime.respondWith(() => ({ status: 200, body: { replies: [{ nope: true }] } }));
     const retried = await asTenant(t, acme).post(`/api/v1/messages/${failed.id}/retry`);
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ id: failed.id, direction: 'inbound', status: 'received' });
     await eventually(async () => ((await messagesOf(5001))[0].attempts === 2 ? true : undefined));
-    expect((await messagesOf(5001))[0]).toMatchObject({ status: 'failed', lastError: 'The Agent runtime answered with an invalid reply: replies[0] must have at least one of text, buttons or file' });
+    expect((await messagesOf(5001))[0]).toMatchObject({
+      status: 'failed',
+      lastError:
+        'The Agent runtime answered with an invalid reply: replies[0] must have at least one of text, buttons or file',
+    });
 
     runtime.respondWith(() => ({ status: 200, body: { replies: [{ text: 'Sorted' }] } }));
     expect((await asTenant(t, acme).post(`/api/v1/messages/${failed.id}/retry`)).status).toBe(202);

@@ -2,7 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const CHANNEL_KEYS = ['active', 'agentId', 'createdAt', 'id', 'platformWebhookUrl', 'title', 'type', 'updatedAt', 'webhookTokenSet', 'webhookUrl'];
+const CHANNEL_KEYS = [
+  'active',
+  'agentId',
+  'createdAt',
+  'id',
+  'platformWebhookUrl',
+  'title',
+  'type',
+  'updatedAt',
+  'webhookTokenSet',
+  'webhookUrl',
+];
 
 describe('agents and channels (tenant)', () => {
   let t: TestApp;
@@ -21,10 +32,21 @@ describe('agents and channels (tenant)', () => {
     it('PUT creates (201) then updates (200), keeping the title when none is sent', async () => {
       const created = await asTenant(t, acme).put('/api/v1/agents/bot.one_1-x', { title: 'Bot', trained: false });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ agentId: 'bot.one_1-x', title: 'Bot', trained: false, createdAt: expect.any(String), updatedAt: expect.any(String) });
+      expect(created.body).toEqual({
+        agentId: 'bot.one_1-x',
+        title: 'Bot',
+        trained: false,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
       const updated = await asTenant(t, acme).put('/api/v1/agents/bot.one_1-x', { trained: true });
       expect(updated.status).toBe(200);
-      expect(updated.body).toMatchObject({ agentId: 'bot.one_1-x', title: 'Bot', trained: true, createdAt: created.body.createdAt });
+      expect(updated.body).toMatchObject({
+        agentId: 'bot.one_1-x',
+        title: 'Bot',
+        trained: true,
+        createdAt: created.body.createdAt,
+      });
       expect((await asTenant(t, acme).get('/api/v1/agents/bot.one_1-x')).body).toEqual(updated.body);
       const list = await asTenant(t, acme).get('/api/v1/agents');
       expect(list.status).toBe(200);
@@ -74,7 +96,9 @@ describe('agents and channels (tenant)', () => {
         webhookUrl: 'https://client.example.com/chat',
         webhookTokenSet: true,
         warnings: [],
-        platformWebhookUrl: expect.stringMatching(/^https:\/\/platform\.example\.com\/[A-Za-z0-9_-]{43}\/bot_api_webhook$/),
+        platformWebhookUrl: expect.stringMatching(
+          /^https:\/\/platform\.example\.com\/[A-Za-z0-9_-]{43}\/bot_api_webhook$/,
+        ),
       });
       expect(res.text).not.toContain('client-secret-1');
 
@@ -97,7 +121,10 @@ describe('agents and channels (tenant)', () => {
     });
 
     it('answers an unknown agent with 404 on create', async () => {
-      const res = await asTenant(t, acme).post('/api/v1/agents/ghost/channels', { type: 'omnichannel', webhookUrl: 'https://c.example.com' });
+      const res = await asTenant(t, acme).post('/api/v1/agents/ghost/channels', {
+        type: 'omnichannel',
+        webhookUrl: 'https://c.example.com',
+      });
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: 'Agent not found.', code: 'NOT_FOUND' });
     });
@@ -108,9 +135,21 @@ describe('agents and channels (tenant)', () => {
       ['a relative webhookUrl', { type: 'omnichannel', webhookUrl: '/chat' }, 'webhookUrl'],
       ['a ftp webhookUrl', { type: 'omnichannel', webhookUrl: 'ftp://c.example.com' }, 'webhookUrl'],
       ['user info in webhookUrl', { type: 'omnichannel', webhookUrl: 'https://u:p@c.example.com' }, 'webhookUrl'],
-      ['a webhookUrl over 2048 characters', { type: 'omnichannel', webhookUrl: `https://c.example.com/${'x'.repeat(2048)}` }, 'webhookUrl'],
-      ['a title over 255 characters', { type: 'omnichannel', webhookUrl: 'https://c.example.com', title: 'x'.repeat(256) }, 'title'],
-      ['an empty webhookToken', { type: 'omnichannel', webhookUrl: 'https://c.example.com', webhookToken: '' }, 'webhookToken'],
+      [
+        'a webhookUrl over 2048 characters',
+        { type: 'omnichannel', webhookUrl: `https://c.example.com/${'x'.repeat(2048)}` },
+        'webhookUrl',
+      ],
+      [
+        'a title over 255 characters',
+        { type: 'omnichannel', webhookUrl: 'https://c.example.com', title: 'x'.repeat(256) },
+        'title',
+      ],
+      [
+        'an empty webhookToken',
+        { type: 'omnichannel', webhookUrl: 'https://c.example.com', webhookToken: '' },
+        'webhookToken',
+      ],
       ['a non-boolean active', { type: 'omnichannel', webhookUrl: 'https://c.example.com', active: 'yes' }, 'active'],
       ['an unknown field', { type: 'omnichannel', webhookUrl: 'https://c.example.com', color: 'red' }, 'color'],
     ])('rejects %s with 400 and details, creating nothing', async (_case, body, field) => {
@@ -128,26 +167,44 @@ describe('agents and channels (tenant)', () => {
       expect(renamed.status).toBe(200);
       expect(renamed.body).toMatchObject({ title: 'Renamed', webhookTokenSet: true, warnings: [] });
 
-      const sameUrl = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { webhookUrl: channel.webhookUrl });
+      const sameUrl = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, {
+        webhookUrl: channel.webhookUrl,
+      });
       expect(sameUrl.body.webhookTokenSet).toBe(true);
 
-      const moved = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { webhookUrl: 'https://elsewhere.example.com/hooks' });
+      const moved = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, {
+        webhookUrl: 'https://elsewhere.example.com/hooks',
+      });
       expect(moved.status).toBe(200);
       expect(moved.body).toMatchObject({ webhookUrl: 'https://elsewhere.example.com/hooks', webhookTokenSet: false });
 
-      const movedWithToken = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { webhookUrl: 'https://third.example.com', webhookToken: 'tok-2' });
+      const movedWithToken = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, {
+        webhookUrl: 'https://third.example.com',
+        webhookToken: 'tok-2',
+      });
       expect(movedWithToken.body).toMatchObject({ webhookUrl: 'https://third.example.com', webhookTokenSet: true });
 
-      const cleared = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { webhookToken: null, title: null });
+      const cleared = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, {
+        webhookToken: null,
+        title: null,
+      });
       expect(cleared.body).toMatchObject({ webhookTokenSet: false, title: null });
     });
 
     it('PATCH validation errors change nothing', async () => {
       const channel = await makeChannel(t, acme, 'a-1', { title: 'Keep' });
-      const res = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { title: 'New', webhookUrl: 'http//broken' });
+      const res = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, {
+        title: 'New',
+        webhookUrl: 'http//broken',
+      });
       expect(res.status).toBe(400);
-      expect(res.body.details).toEqual([{ field: 'webhookUrl', message: 'webhookUrl must be an absolute http or https URL' }]);
-      expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body).toMatchObject({ title: 'Keep', webhookUrl: channel.webhookUrl });
+      expect(res.body.details).toEqual([
+        { field: 'webhookUrl', message: 'webhookUrl must be an absolute http or https URL' },
+      ]);
+      expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body).toMatchObject({
+        title: 'Keep',
+        webhookUrl: channel.webhookUrl,
+      });
       const unknown = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { agentId: 'other' });
       expect(unknown.status).toBe(400);
       expect(unknown.body.details).toEqual([{ field: 'agentId', message: 'agentId should not exist' }]);
@@ -159,7 +216,9 @@ describe('agents and channels (tenant)', () => {
       expect(rotated.status).toBe(200);
       expect(Object.keys(rotated.body).sort()).toEqual(CHANNEL_KEYS);
       expect(rotated.body.platformWebhookUrl).not.toBe(channel.platformWebhookUrl);
-      expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body.platformWebhookUrl).toBe(rotated.body.platformWebhookUrl);
+      expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body.platformWebhookUrl).toBe(
+        rotated.body.platformWebhookUrl,
+      );
     });
 
     it('DELETE removes the channel', async () => {
@@ -187,16 +246,31 @@ describe('agents and channels (tenant)', () => {
     beforeAll(async () => {
       other = await makeTenant(t, 'Globex');
       await makeAgent(t, acme, 'iso-agent');
-      channelId = (await makeChannel(t, acme, 'iso-agent', { title: 'Private', webhookToken: 'iso-secret' })).id as string;
+      channelId = (await makeChannel(t, acme, 'iso-agent', { title: 'Private', webhookToken: 'iso-secret' }))
+        .id as string;
       snapshot = (await asTenant(t, acme).get(`/api/v1/channels/${channelId}`)).body;
     });
 
     const routes: [string, (tenant: TestTenant) => Promise<{ status: number; body: unknown }>][] = [
       ['GET agent', (tenant) => asTenant(t, tenant).get('/api/v1/agents/iso-agent')],
       ['GET agent channels', (tenant) => asTenant(t, tenant).get('/api/v1/agents/iso-agent/channels')],
-      ['POST agent channel', (tenant) => asTenant(t, tenant).post('/api/v1/agents/iso-agent/channels', { type: 'omnichannel', webhookUrl: 'https://evil.example.com' })],
+      [
+        'POST agent channel',
+        (tenant) =>
+          asTenant(t, tenant).post('/api/v1/agents/iso-agent/channels', {
+            type: 'omnichannel',
+            webhookUrl: 'https://evil.example.com',
+          }),
+      ],
       ['GET channel', (tenant) => asTenant(t, tenant).get(`/api/v1/channels/${channelId}`)],
-      ['PATCH channel', (tenant) => asTenant(t, tenant).patch(`/api/v1/channels/${channelId}`, { title: 'Owned', webhookUrl: 'https://evil.example.com' })],
+      [
+        'PATCH channel',
+        (tenant) =>
+          asTenant(t, tenant).patch(`/api/v1/channels/${channelId}`, {
+            title: 'Owned',
+            webhookUrl: 'https://evil.example.com',
+          }),
+      ],
       ['POST rotate-token', (tenant) => asTenant(t, tenant).post(`/api/v1/channels/${channelId}/rotate-token`)],
       ['DELETE channel', (tenant) => asTenant(t, tenant).delete(`/api/v1/channels/${channelId}`)],
     ];

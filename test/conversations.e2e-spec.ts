@@ -22,10 +22,17 @@ describe('chats and messages (tenant, read)', () => {
     channelId = channel.id as string;
     const token = tokenOf(channel);
     for (let chat = 1; chat <= 5; chat += 1) {
-      await postEvent(t, token, visitorEvent({ chatId: chat, messageId: `c${chat}-m1`, text: `hello from ${chat}` })).expect(200);
+      await postEvent(
+        t,
+        token,
+        visitorEvent({ chatId: chat, messageId: `c${chat}-m1`, text: `hello from ${chat}` }),
+      ).expect(200);
     }
     await postEvent(t, token, visitorEvent({ chatId: 'str-7', messageId: 's7-m1', text: 'first' })).expect(200);
-    for (let n = 2; n <= 4; n += 1) await postEvent(t, token, visitorEvent({ chatId: 'str-7', messageId: `s7-m${n}`, text: `message ${n}` })).expect(200);
+    for (let n = 2; n <= 4; n += 1)
+      await postEvent(t, token, visitorEvent({ chatId: 'str-7', messageId: `s7-m${n}`, text: `message ${n}` })).expect(
+        200,
+      );
   });
 
   afterAll(async () => {
@@ -39,18 +46,37 @@ describe('chats and messages (tenant, read)', () => {
     expect(res.body.nextCursor).toBeNull();
     expect(res.body.items).toHaveLength(6);
     const [newest] = res.body.items;
-    expect(Object.keys(newest).sort()).toEqual(['channelChatId', 'clientChatId', 'createdAt', 'id', 'lastMessageAt', 'variables', 'visitorId']);
-    expect(newest).toMatchObject({ clientChatId: 'str-7', channelChatId: 'str-7|omnichannel', visitorId: 'v-77', variables: { name: 'Ann', email: 'ann@example.com' } });
-    expect(res.body.items.map((chat: { clientChatId: unknown }) => chat.clientChatId)).toEqual(['str-7', 5, 4, 3, 2, 1]);
+    expect(Object.keys(newest).sort()).toEqual([
+      'channelChatId',
+      'clientChatId',
+      'createdAt',
+      'id',
+      'lastMessageAt',
+      'variables',
+      'visitorId',
+    ]);
+    expect(newest).toMatchObject({
+      clientChatId: 'str-7',
+      channelChatId: 'str-7|omnichannel',
+      visitorId: 'v-77',
+      variables: { name: 'Ann', email: 'ann@example.com' },
+    });
+    expect(res.body.items.map((chat: { clientChatId: unknown }) => chat.clientChatId)).toEqual([
+      'str-7',
+      5,
+      4,
+      3,
+      2,
+      1,
+    ]);
   });
 
   it('pages with limit and cursor, without gaps or repeats', async () => {
     const seen: unknown[] = [];
     let cursor: string | null = null;
     do {
-      const res: { status: number; body: { items: { clientChatId: unknown }[]; nextCursor: string | null } } = await asTenant(t, acme).get(
-        `/api/v1/channels/${channelId}/chats?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
-      );
+      const res: { status: number; body: { items: { clientChatId: unknown }[]; nextCursor: string | null } } =
+        await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((chat) => chat.clientChatId));
       cursor = res.body.nextCursor;
@@ -61,9 +87,23 @@ describe('chats and messages (tenant, read)', () => {
   it("lists a chat's messages in order, by internal id or by the client's chat_id", async () => {
     const byClientId = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats/str-7/messages?limit=3`);
     expect(byClientId.status).toBe(200);
-    expect(byClientId.body.items.map((message: { text: string }) => message.text)).toEqual(['first', 'message 2', 'message 3']);
-    expect(byClientId.body.items[0]).toEqual({ id: expect.any(String), direction: 'inbound', text: 'first', clientMessageId: 's7-m1', status: 'received', attempts: 0, createdAt: expect.any(String) });
-    const next = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats/str-7/messages?limit=3&cursor=${byClientId.body.nextCursor}`);
+    expect(byClientId.body.items.map((message: { text: string }) => message.text)).toEqual([
+      'first',
+      'message 2',
+      'message 3',
+    ]);
+    expect(byClientId.body.items[0]).toEqual({
+      id: expect.any(String),
+      direction: 'inbound',
+      text: 'first',
+      clientMessageId: 's7-m1',
+      status: 'received',
+      attempts: 0,
+      createdAt: expect.any(String),
+    });
+    const next = await asTenant(t, acme).get(
+      `/api/v1/channels/${channelId}/chats/str-7/messages?limit=3&cursor=${byClientId.body.nextCursor}`,
+    );
     expect(next.body).toEqual({ items: [expect.objectContaining({ text: 'message 4' })], nextCursor: null });
 
     const chats = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats`);
@@ -88,7 +128,9 @@ describe('chats and messages (tenant, read)', () => {
   });
 
   it('answers unknown channels and chats, and other tenants, with 404', async () => {
-    expect((await asTenant(t, acme).get('/api/v1/channels/00000000-0000-4000-8000-000000000000/chats')).status).toBe(404);
+    expect((await asTenant(t, acme).get('/api/v1/channels/00000000-0000-4000-8000-000000000000/chats')).status).toBe(
+      404,
+    );
     const unknownChat = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats/nope/messages`);
     expect(unknownChat.status).toBe(404);
     expect(unknownChat.body).toEqual({ error: 'Chat not found.', code: 'NOT_FOUND' });

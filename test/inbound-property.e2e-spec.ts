@@ -11,15 +11,34 @@ const jsonValue = fc.jsonValue({ maxDepth: 4 });
 /** A valid event with one place replaced by an arbitrary JSON value (or removed). */
 const mutatedEvent = fc
   .tuple(
-    fc.constantFrom('event', 'chat_id', 'visitor', 'visitor.id', 'visitor.fields', 'visitor.fields.name', 'message', 'message.id', 'message.kind', 'message.text', 'message.data', 'message.data.state', 'message.data.url', 'message.data.button', '__proto__', 'constructor'),
+    fc.constantFrom(
+      'event',
+      'chat_id',
+      'visitor',
+      'visitor.id',
+      'visitor.fields',
+      'visitor.fields.name',
+      'message',
+      'message.id',
+      'message.kind',
+      'message.text',
+      'message.data',
+      'message.data.state',
+      'message.data.url',
+      'message.data.button',
+      '__proto__',
+      'constructor',
+    ),
     fc.option(jsonValue, { nil: undefined }),
     fc.constantFrom('visitor', 'file_visitor', 'keyboard_response'),
     fc.string({ maxLength: 12 }),
   )
   .map(([path, value, kind, id]) => {
     const event = visitorEvent({ messageId: `fuzz-${id}` }) as Record<string, Record<string, unknown>>;
-    if (kind === 'file_visitor') event.message = { id: `fuzz-${id}`, kind, data: { state: 'ready', url: 'https://f.example/x' } };
-    if (kind === 'keyboard_response') event.message = { id: `fuzz-${id}`, kind, data: { button: { id: '1', text: 'Yes' } } };
+    if (kind === 'file_visitor')
+      event.message = { id: `fuzz-${id}`, kind, data: { state: 'ready', url: 'https://f.example/x' } };
+    if (kind === 'keyboard_response')
+      event.message = { id: `fuzz-${id}`, kind, data: { button: { id: '1', text: 'Yes' } } };
     const keys = path.split('.');
     let node: Record<string, unknown> = event;
     for (const key of keys.slice(0, -1)) {
@@ -52,7 +71,11 @@ describe('property: the webhook answers only from the status table', () => {
   });
 
   it('random JSON values and mutated valid events get a status from the table, and rejected ones write nothing', async () => {
-    const bodies = fc.oneof(jsonValue.map((value) => JSON.stringify(value)), mutatedEvent, fc.string({ maxLength: 200 }));
+    const bodies = fc.oneof(
+      jsonValue.map((value) => JSON.stringify(value)),
+      mutatedEvent,
+      fc.string({ maxLength: 200 }),
+    );
     await fc.assert(
       fc.asyncProperty(bodies, async (body) => {
         const before = await counts(t);

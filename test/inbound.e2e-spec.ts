@@ -15,7 +15,7 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
   let channelId: string;
 
   beforeAll(async () => {
-    // HTTP only (an api replica): the jobs stay queued, so the test sees exactly what the webhook wrote.
+    // HTTP only (an api replica): the Agent lane stays due, so the test sees exactly what the webhook wrote.
     t = await startTestApp({ env: { ROLE: 'api' } });
     client = await startFakeClientServer();
     acme = await makeTenant(t, 'Acme');
@@ -63,11 +63,20 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const url = new URL(`${t.baseUrl}/${token}/bot_api_webhook`);
       import('node:http').then(({ request: httpRequest }) => {
-        const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-          let body = '';
-          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         const chunk = 'x'.repeat(64 * 1024);
         for (let i = 0; i < 20; i += 1) req.write(chunk);
@@ -113,7 +122,10 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
   });
 
   it('row 7: a kind-specific field missing is 400 naming it', async () => {
-    const res = await postEvent(t, token, { ...visitorEvent(), message: { id: 'm', kind: 'file_visitor', data: { state: 'ready' } } });
+    const res = await postEvent(t, token, {
+      ...visitorEvent(),
+      message: { id: 'm', kind: 'file_visitor', data: { state: 'ready' } },
+    });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'Missing required parameter: message.data.url' });
   });
@@ -121,7 +133,10 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
   it('row 8: malformed content is 500 saying precisely what is wrong', async () => {
     const float = await postEvent(t, token, { ...visitorEvent(), chat_id: 10.5 });
     expect(float.status).toBe(500);
-    expect(float.body).toEqual({ error: 'Invalid request body: chat_id must be an integer or a non-empty string of at most 255 characters, not a float' });
+    expect(float.body).toEqual({
+      error:
+        'Invalid request body: chat_id must be an integer or a non-empty string of at most 255 characters, not a float',
+    });
     const text = await postEvent(t, token, { ...visitorEvent(), message: { id: 'm', kind: 'visitor', text: 42 } });
     expect(text.status).toBe(500);
     expect(text.body).toEqual({ error: 'Invalid request body: message.text must be a string, not an integer' });
@@ -130,7 +145,14 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
   });
 
   it('row 9: a file that is not ready is ignored and stores nothing, so its ready copy is processed', async () => {
-    const file = (state: string) => ({ ...visitorEvent({ chatId: 'file-chat' }), message: { id: 'm-file', kind: 'file_visitor', data: { id: 'f-1', state, name: 'a.pdf', content_type: 'application/pdf', url: 'https://files.example/a.pdf' } } });
+    const file = (state: string) => ({
+      ...visitorEvent({ chatId: 'file-chat' }),
+      message: {
+        id: 'm-file',
+        kind: 'file_visitor',
+        data: { id: 'f-1', state, name: 'a.pdf', content_type: 'application/pdf', url: 'https://files.example/a.pdf' },
+      },
+    });
     const before = await counts(t);
     const uploading = await postEvent(t, token, file('upload'));
     expect(uploading.status).toBe(200);
@@ -143,17 +165,45 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     expect(stored).toEqual({ text: 'file:application/pdf|f-1|https://files.example/a.pdf', kind: 'file_visitor' });
   });
 
-  it('rows 10 and 11: accepted once, stored with its chat and a job for the Agent bridge; a repeat is a duplicate', async () => {
-    const event = visitorEvent({ chatId: 555, messageId: 'm-accept', text: 'Hi there', fields: { name: 'Ann', phone: '+1', unknown: 'x' } });
+  it('rows 10 and 11: accepted once, stored with its chat, its Agent lane due; a repeat is a duplicate', async () => {
+    const event = visitorEvent({
+      chatId: 555,
+      messageId: 'm-accept',
+      text: 'Hi there',
+      fields: { name: 'Ann', phone: '+1', unknown: 'x' },
+    });
     const first = await postEvent(t, token, event);
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ result: 'ok' });
-    const [chat] = await dbQuery(t, `SELECT id, client_chat_id, client_chat_id_is_number, visitor_id, variables, tenant_id FROM chats WHERE channel_id = $1 AND client_chat_id = '555'`, [channelId]);
-    expect(chat).toMatchObject({ client_chat_id: '555', client_chat_id_is_number: true, visitor_id: 'v-77', variables: { name: 'Ann', phone: '+1' }, tenant_id: acme.id });
-    const [message] = await dbQuery(t, `SELECT id, direction, kind, text, status, chat_id FROM messages WHERE client_message_id = 'm-accept'`);
-    expect(message).toMatchObject({ direction: 'inbound', kind: 'visitor', text: 'Hi there', status: 'received', chat_id: chat.id });
-    const jobs = await dbQuery(t, `SELECT data, singleton_key, state FROM pgboss.job WHERE name = 'agent-deliver' AND data->>'messageId' = $1`, [message.id]);
-    expect(jobs).toEqual([{ data: { tenantId: acme.id, channelId, chatId: chat.id, messageId: message.id }, singleton_key: chat.id, state: 'created' }]);
+    const [chat] = await dbQuery(
+      t,
+      `SELECT id, client_chat_id, client_chat_id_is_number, visitor_id, variables, tenant_id FROM chats WHERE channel_id = $1 AND client_chat_id = '555'`,
+      [channelId],
+    );
+    expect(chat).toMatchObject({
+      client_chat_id: '555',
+      client_chat_id_is_number: true,
+      visitor_id: 'v-77',
+      variables: { name: 'Ann', phone: '+1' },
+      tenant_id: acme.id,
+    });
+    const [message] = await dbQuery(
+      t,
+      `SELECT id, direction, kind, text, status, chat_id FROM messages WHERE client_message_id = 'm-accept'`,
+    );
+    expect(message).toMatchObject({
+      direction: 'inbound',
+      kind: 'visitor',
+      text: 'Hi there',
+      status: 'received',
+      chat_id: chat.id,
+    });
+    const [lane] = await dbQuery(
+      t,
+      `SELECT agent_due_at <= now() AS due, agent_claimed, inbound_seq, send_due_at FROM chats WHERE id = $1`,
+      [chat.id],
+    );
+    expect(lane).toEqual({ due: true, agent_claimed: false, inbound_seq: '1', send_due_at: null });
 
     const before = await counts(t);
     const again = await postEvent(t, token, { ...event, visitor: { id: 'v-other' } });
@@ -179,19 +229,37 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
   });
 
   it('keeps a string chat_id a string and the latest visitor values', async () => {
-    await postEvent(t, token, visitorEvent({ chatId: 'abc-1', messageId: 's-1', fields: { name: 'Ann', email: 'old@example.com' } })).expect(200);
-    await postEvent(t, token, visitorEvent({ chatId: 'abc-1', messageId: 's-2', visitorId: 'v-new', fields: { email: 'new@example.com' } })).expect(200);
-    const [chat] = await dbQuery(t, `SELECT client_chat_id_is_number, visitor_id, variables FROM chats WHERE client_chat_id = 'abc-1'`);
-    expect(chat).toEqual({ client_chat_id_is_number: false, visitor_id: 'v-new', variables: { name: 'Ann', email: 'new@example.com' } });
+    await postEvent(
+      t,
+      token,
+      visitorEvent({ chatId: 'abc-1', messageId: 's-1', fields: { name: 'Ann', email: 'old@example.com' } }),
+    ).expect(200);
+    await postEvent(
+      t,
+      token,
+      visitorEvent({ chatId: 'abc-1', messageId: 's-2', visitorId: 'v-new', fields: { email: 'new@example.com' } }),
+    ).expect(200);
+    const [chat] = await dbQuery(
+      t,
+      `SELECT client_chat_id_is_number, visitor_id, variables FROM chats WHERE client_chat_id = 'abc-1'`,
+    );
+    expect(chat).toEqual({
+      client_chat_id_is_number: false,
+      visitor_id: 'v-new',
+      variables: { name: 'Ann', email: 'new@example.com' },
+    });
   });
 
   it('stores a keyboard response as its button label', async () => {
-    await postEvent(t, token, { ...visitorEvent({ chatId: 9 }), message: { id: 'k-1', kind: 'keyboard_response', data: { button: { id: '1', text: 'Yes' } } } }).expect(200);
+    await postEvent(t, token, {
+      ...visitorEvent({ chatId: 9 }),
+      message: { id: 'k-1', kind: 'keyboard_response', data: { button: { id: '1', text: 'Yes' } } },
+    }).expect(200);
     const [row] = await dbQuery(t, `SELECT text, payload FROM messages WHERE client_message_id = 'k-1'`);
     expect(row).toEqual({ text: 'Yes', payload: { button: { id: '1', text: 'Yes' } } });
   });
 
-  it('20 concurrent copies of one event store one message and one job; the others are duplicates', async () => {
+  it('20 concurrent copies of one event store one message and make its chat due once; the others are duplicates', async () => {
     const event = visitorEvent({ chatId: 'race', messageId: 'm-race' });
     const answers = await Promise.all(Array.from({ length: 20 }, () => postEvent(t, token, event)));
     expect(answers.map((res) => res.status)).toEqual(Array(20).fill(200));
@@ -199,15 +267,19 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     expect(answers.filter((res) => res.body.duplicate === true)).toHaveLength(19);
     const messages = await dbQuery(t, `SELECT id FROM messages WHERE client_message_id = 'm-race'`);
     expect(messages).toHaveLength(1);
-    const jobs = await dbQuery(t, `SELECT id FROM pgboss.job WHERE name = 'agent-deliver' AND data->>'messageId' = $1`, [messages[0].id]);
-    expect(jobs).toHaveLength(1);
+    const [lane] = await dbQuery(t, `SELECT agent_due_at <= now() AS due FROM chats WHERE client_chat_id = 'race'`);
+    expect(lane).toEqual({ due: true });
   });
 
   it('logs one line per request with the route template and status, never the token', async () => {
     t.logs.length = 0;
     await postEvent(t, token, visitorEvent({ messageId: 'log-1' })).expect(200);
-    const lines = t.logs.map((line) => JSON.parse(line) as { route?: string; res?: { statusCode?: number }; msg?: string });
-    expect(lines.filter((line) => line.route === '/:token/bot_api_webhook' && line.res?.statusCode === 200)).toHaveLength(1);
+    const lines = t.logs.map(
+      (line) => JSON.parse(line) as { route?: string; res?: { statusCode?: number }; msg?: string },
+    );
+    expect(
+      lines.filter((line) => line.route === '/:token/bot_api_webhook' && line.res?.statusCode === 200),
+    ).toHaveLength(1);
     expect(t.logs.join('')).not.toContain(token);
   });
 
@@ -228,7 +300,9 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
       const channel = await activeChannel();
       const rotated = await asTenant(t, acme).post(`/api/v1/channels/${channel.id}/rotate-token`).expect(200);
       expect((await postEvent(t, channel.token, visitorEvent({ messageId: 'after-rotate' }))).body).toEqual(NO_CHANNEL);
-      expect((await postEvent(t, tokenOf(rotated.body), visitorEvent({ messageId: 'after-rotate' }))).body).toEqual({ result: 'ok' });
+      expect((await postEvent(t, tokenOf(rotated.body), visitorEvent({ messageId: 'after-rotate' }))).body).toEqual({
+        result: 'ok',
+      });
     });
 
     it('deletion turns the URL into 400 at once', async () => {
@@ -244,7 +318,9 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
         await postEvent(replica, channel.token, visitorEvent({ messageId: 'replica-warm' })).expect(200);
         await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { active: false }).expect(200);
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        expect((await postEvent(replica, channel.token, visitorEvent({ messageId: 'replica-after' }))).body).toEqual(NO_CHANNEL);
+        expect((await postEvent(replica, channel.token, visitorEvent({ messageId: 'replica-after' }))).body).toEqual(
+          NO_CHANNEL,
+        );
       } finally {
         await replica.close();
       }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { makeTenant } from './support/admin-api.js';
 import { adminQuery } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -31,7 +32,11 @@ describe('operations endpoints', () => {
     try {
       const down = await request(t.baseUrl).get('/health/ready');
       expect(down.status).toBe(503);
-      expect(down.body).toEqual({ error: 'The database is not answering.', code: 'NOT_READY', requestId: down.headers['x-request-id'] });
+      expect(down.body).toEqual({
+        error: 'The database is not answering.',
+        code: 'NOT_READY',
+        requestId: down.headers['x-request-id'],
+      });
     } finally {
       await adminQuery(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`);
     }
@@ -51,8 +56,21 @@ describe('operations endpoints', () => {
     expect(res.text).toMatch(/http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/health\/live"\}/);
     expect(res.text).toMatch(/http_requests_total\{method="POST",route="\/:token\/bot_api_webhook",status="400"\} 1/);
     await request(t.baseUrl).get('/no/such/path');
-    expect((await request(t.baseUrl).get('/metrics')).text).toMatch(/http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} 1/);
+    expect((await request(t.baseUrl).get('/metrics')).text).toMatch(
+      /http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} 1/,
+    );
     expect(res.text).not.toContain('s3cretTokenValue');
+  });
+
+  it("an admin request's log line names its route template once, and an unmatched path's names none", async () => {
+    t.logs.length = 0;
+    await makeTenant(t, 'Logged');
+    await request(t.baseUrl).get('/no/such/path').expect(404);
+    const routes = t.logs
+      .filter((line) => line.includes('"res":'))
+      .map((line) => [...line.matchAll(/"route":"([^"]*)"/g)].map((match) => match[1]));
+    expect(routes).toEqual(expect.arrayContaining([['/api/v1/tenants'], ['(unmatched)']]));
+    for (const keys of routes) expect(keys.length).toBeLessThanOrEqual(1);
   });
 
   it('GET /docs serves Swagger UI and /docs-json the OpenAPI document', async () => {
@@ -62,21 +80,43 @@ describe('operations endpoints', () => {
     const json = await request(t.baseUrl).get('/docs-json');
     expect(json.status).toBe(200);
     expect(json.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+    expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/metrics']));
+    // The bearer tokens are opaque keys, not JWTs.
+    expect(json.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(json.body.components.securitySchemes.bearer.bearerFormat).not.toMatch(/jwt/i);
   });
 
   it('documents every admin route with a success response, its error codes and examples', async () => {
     const { body } = await request(t.baseUrl).get('/docs-json');
-    const paths = body.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }> }>>;
+    const paths = body.paths as Record<
+      string,
+      Record<
+        string,
+        { responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }> }
+      >
+    >;
     const expected = [
-      'POST /api/v1/tenants', 'GET /api/v1/tenants', 'POST /api/v1/tenants/{tenantId}/api-keys', 'DELETE /api/v1/tenants/{tenantId}/api-keys/{keyId}',
-      'PUT /api/v1/agents/{agentId}', 'GET /api/v1/agents', 'GET /api/v1/agents/{agentId}', 'POST /api/v1/agents/{agentId}/channels',
-      'GET /api/v1/agents/{agentId}/channels', 'GET /api/v1/channels/{channelId}', 'PATCH /api/v1/channels/{channelId}',
-      'POST /api/v1/channels/{channelId}/rotate-token', 'DELETE /api/v1/channels/{channelId}',
-      'GET /api/v1/channels/{channelId}/chats', 'GET /api/v1/channels/{channelId}/chats/{chatId}/messages',
-      'POST /api/v1/channels/{channelId}/chats/{chatId}/messages', 'POST /api/v1/messages/{messageId}/retry',
+      'POST /api/v1/tenants',
+      'GET /api/v1/tenants',
+      'POST /api/v1/tenants/{tenantId}/api-keys',
+      'DELETE /api/v1/tenants/{tenantId}/api-keys/{keyId}',
+      'PUT /api/v1/agents/{agentId}',
+      'GET /api/v1/agents',
+      'GET /api/v1/agents/{agentId}',
+      'POST /api/v1/agents/{agentId}/channels',
+      'GET /api/v1/agents/{agentId}/channels',
+      'GET /api/v1/channels/{channelId}',
+      'PATCH /api/v1/channels/{channelId}',
+      'POST /api/v1/channels/{channelId}/rotate-token',
+      'DELETE /api/v1/channels/{channelId}',
+      'GET /api/v1/channels/{channelId}/chats',
+      'GET /api/v1/channels/{channelId}/chats/{chatId}/messages',
+      'POST /api/v1/channels/{channelId}/chats/{chatId}/messages',
+      'POST /api/v1/messages/{messageId}/retry',
     ];
-    const documented = Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(documented).toEqual(expect.arrayContaining(expected));
     for (const route of expected) {
       const [method, path] = route.split(' ');
@@ -85,7 +125,10 @@ describe('operations endpoints', () => {
       expect(statuses.some((status) => status.startsWith('2'))).toBe(true);
       expect(statuses).toEqual(expect.arrayContaining(['401', '403']));
       for (const status of statuses.filter((s) => /^[45]/.test(s))) {
-        expect(responses[status].content?.['application/json']?.example).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+        expect(responses[status].content?.['application/json']?.example).toMatchObject({
+          error: expect.any(String),
+          code: expect.any(String),
+        });
       }
     }
   });
@@ -100,7 +143,10 @@ describe('operations endpoints', () => {
   });
 
   it('answers malformed and oversized JSON with clear errors', async () => {
-    const malformed = await request(t.baseUrl).post('/health/live').set('content-type', 'application/json').send('{"a":');
+    const malformed = await request(t.baseUrl)
+      .post('/health/live')
+      .set('content-type', 'application/json')
+      .send('{"a":');
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({ error: 'The request body is not valid JSON.', code: 'MALFORMED_JSON' });
 
@@ -121,13 +167,22 @@ describe('operations endpoints', () => {
 
   it('logs JSON lines with the request id and redacts authorization headers and webhook tokens', async () => {
     t.logs.length = 0;
-    await request(t.baseUrl).get('/health/ready').set('authorization', 'Bearer super-secret-api-key').set('x-request-id', 'req-42');
-    await request(t.baseUrl).post('/tok3nThatMustNotLeak/bot_api_webhook').set('authorization', 'Token client-secret').send({ a: 1 });
+    await request(t.baseUrl)
+      .get('/health/ready')
+      .set('authorization', 'Bearer super-secret-api-key')
+      .set('x-request-id', 'req-42');
+    await request(t.baseUrl)
+      .post('/tok3nThatMustNotLeak/bot_api_webhook')
+      .set('authorization', 'Token client-secret')
+      .send({ a: 1 });
     const text = t.logs.join('');
     expect(text).not.toContain('super-secret-api-key');
     expect(text).not.toContain('client-secret');
     expect(text).not.toContain('tok3nThatMustNotLeak');
-    const lines = t.logs.map((line) => JSON.parse(line) as { req?: { id?: string; url?: string; headers?: Record<string, string> }; route?: string });
+    const lines = t.logs.map(
+      (line) =>
+        JSON.parse(line) as { req?: { id?: string; url?: string; headers?: Record<string, string> }; route?: string },
+    );
     const ready = lines.find((line) => line.req?.id === 'req-42');
     expect(ready?.req?.headers?.authorization).toBe('[REDACTED]');
     expect(ready?.route).toBe('/health/ready');

@@ -55,7 +55,12 @@ describe('two replicas on one database', () => {
       n += 1;
       // Every 7th request fails once with a 503: its message is retried while the chat waits.
       const status = n % 7 === 0 ? 503 : 200;
-      sent.push({ chat: body.chat_id, key: String(request.headers['idempotency-key']), text: body.message.text, status });
+      sent.push({
+        chat: body.chat_id,
+        key: String(request.headers['idempotency-key']),
+        text: body.message.text,
+        status,
+      });
       return { status, body: {} };
     });
     const tenant = await makeTenant(a);
@@ -66,12 +71,40 @@ describe('two replicas on one database', () => {
       Array.from({ length: CHATS }, async (_, chat) => {
         for (let m = 1; m <= PER_CHAT; m += 1) {
           const replica = (chat + m) % 2 === 0 ? a : b;
-          await postEvent(replica, token, visitorEvent({ chatId: chat, messageId: `c${chat}-m${m}`, text: `c${chat} m${m}` })).expect(200);
+          await postEvent(
+            replica,
+            token,
+            visitorEvent({ chatId: chat, messageId: `c${chat}-m${m}`, text: `c${chat} m${m}` }),
+          ).expect(200);
         }
       }),
     );
     const total = CHATS * PER_CHAT;
-    await eventually(() => (sent.filter((request) => request.status === 200).length >= total ? true : undefined), 60_000, `${total} deliveries`);
+    try {
+      await eventually(
+        () => (sent.filter((request) => request.status === 200).length >= total ? true : undefined),
+        60_000,
+        `${total} deliveries`,
+      );
+    } catch (error) {
+      // Normally done in about 4 s. A stall is a bug: leave the lanes' state and the warnings in the output.
+      const lanes = await dbQuery(
+        a,
+        `SELECT c.client_chat_id, c.agent_due_at, c.agent_claimed, c.send_due_at, c.send_claimed, c.inbound_seq, c.outbound_seq, now() AS now,
+        (SELECT json_agg(json_build_object('dir', m.direction, 'st', m.status, 'att', m.attempts, 'err', m.last_error) ORDER BY m.created_at) FROM messages m WHERE m.chat_id = c.id AND m.status NOT IN ('answered','delivered')) AS pending
+        FROM chats c WHERE c.agent_due_at IS NOT NULL OR c.send_due_at IS NOT NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id AND m.status IN ('received','queued'))`,
+      );
+      process.stderr.write(
+        `STALL lanes ${JSON.stringify(lanes, null, 1)}\nlogs A ${a.logs
+          .filter((l) => /"level":[4-6]0/.test(l))
+          .slice(-20)
+          .join('')}\nlogs B ${b.logs
+          .filter((l) => /"level":[4-6]0/.test(l))
+          .slice(-20)
+          .join('')}\n`,
+      );
+      throw error;
+    }
     // A moment more, so a duplicate delivery would have time to show.
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -89,7 +122,9 @@ describe('two replicas on one database', () => {
     // Both replicas took part.
     for (const replica of [a, b]) {
       const metrics = await request(replica.baseUrl).get('/metrics');
-      expect(Number(/outbound_deliveries_total\{outcome="delivered"\} (\d+)/.exec(metrics.text)?.[1] ?? 0)).toBeGreaterThan(0);
+      expect(
+        Number(/outbound_deliveries_total\{outcome="delivered"\} (\d+)/.exec(metrics.text)?.[1] ?? 0),
+      ).toBeGreaterThan(0);
     }
-  });
+  }, 90_000);
 });

@@ -15,7 +15,9 @@ describe('secrets never reach the logs or other responses', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { LOG_LEVEL: 'trace' } });
     client = await startFakeClientServer();
-    client.respondWith((req) => (req.method === 'POST' ? { status: 401, body: { error: 'bad token' } } : { status: 200 }));
+    client.respondWith((req) =>
+      req.method === 'POST' ? { status: 401, body: { error: 'bad token' } } : { status: 200 },
+    );
 
     const tenant = await makeTenant(t, 'Acme');
     secrets.push(tenant.apiKey);
@@ -26,22 +28,59 @@ describe('secrets never reach the logs or other responses', () => {
     const dead = await refusedPort();
 
     const keep = (res: { text: string }): void => void responses.push(res.text);
-    const created = await asTenant(t, tenant).post('/api/v1/agents/a-1/channels', { type: 'omnichannel', webhookUrl: `${client.url}/hooks`, webhookToken: WEBHOOK_TOKENS[0], active: true });
-    const second = await asTenant(t, tenant).post('/api/v1/agents/a-1/channels', { type: 'omnichannel', webhookUrl: `http://127.0.0.1:${dead}/x`, webhookToken: WEBHOOK_TOKENS[1], active: true });
-    const platformTokens = [created.body.platformWebhookUrl, second.body.platformWebhookUrl].map((url: string) => url.split('/').at(-2) as string);
+    const created = await asTenant(t, tenant).post('/api/v1/agents/a-1/channels', {
+      type: 'omnichannel',
+      webhookUrl: `${client.url}/hooks`,
+      webhookToken: WEBHOOK_TOKENS[0],
+      active: true,
+    });
+    const second = await asTenant(t, tenant).post('/api/v1/agents/a-1/channels', {
+      type: 'omnichannel',
+      webhookUrl: `http://127.0.0.1:${dead}/x`,
+      webhookToken: WEBHOOK_TOKENS[1],
+      active: true,
+    });
+    const platformTokens = [created.body.platformWebhookUrl, second.body.platformWebhookUrl].map(
+      (url: string) => url.split('/').at(-2) as string,
+    );
     secrets.push(...platformTokens);
     const rotated = await asTenant(t, tenant).post(`/api/v1/channels/${created.body.id}/rotate-token`);
     secrets.push(rotated.body.platformWebhookUrl.split('/').at(-2) as string);
 
-    keep(await asTenant(t, tenant).patch(`/api/v1/channels/${second.body.id}`, { webhookToken: WEBHOOK_TOKENS[2], webhookUrl: `${client.url}/new` }));
-    keep(await asTenant(t, tenant).patch(`/api/v1/channels/${second.body.id}`, { webhookToken: WEBHOOK_TOKENS[2], webhookUrl: 'https://u:p@bad.example.com' }));
-    keep(await asTenant(t, tenant).post('/api/v1/agents/lazy/channels', { type: 'omnichannel', webhookUrl: client.url, webhookToken: WEBHOOK_TOKENS[0], active: true }));
-    keep(await asTenant(t, tenant).post('/api/v1/agents/a-1/channels', { type: 'omnichannel', webhookUrl: client.url, webhookToken: WEBHOOK_TOKENS[0], bogus: WEBHOOK_TOKENS[1] }));
+    keep(
+      await asTenant(t, tenant).patch(`/api/v1/channels/${second.body.id}`, {
+        webhookToken: WEBHOOK_TOKENS[2],
+        webhookUrl: `${client.url}/new`,
+      }),
+    );
+    keep(
+      await asTenant(t, tenant).patch(`/api/v1/channels/${second.body.id}`, {
+        webhookToken: WEBHOOK_TOKENS[2],
+        webhookUrl: 'https://u:p@bad.example.com',
+      }),
+    );
+    keep(
+      await asTenant(t, tenant).post('/api/v1/agents/lazy/channels', {
+        type: 'omnichannel',
+        webhookUrl: client.url,
+        webhookToken: WEBHOOK_TOKENS[0],
+        active: true,
+      }),
+    );
+    keep(
+      await asTenant(t, tenant).post('/api/v1/agents/a-1/channels', {
+        type: 'omnichannel',
+        webhookUrl: client.url,
+        webhookToken: WEBHOOK_TOKENS[0],
+        bogus: WEBHOOK_TOKENS[1],
+      }),
+    );
     keep(await asTenant(t, tenant).get(`/api/v1/channels/${created.body.id}`));
     keep(await asTenant(t, tenant).get('/api/v1/agents/a-1/channels'));
     keep(await request(t.baseUrl).get('/api/v1/agents').set('authorization', `Bearer ${tenant.apiKey}x`));
     keep(await request(t.baseUrl).get('/api/v1/tenants').set('authorization', `Bearer ${tenant.apiKey}`));
-    for (const token of platformTokens) keep(await request(t.baseUrl).post(`/${token}/bot_api_webhook`).send({ event: 'new_message' }));
+    for (const token of platformTokens)
+      keep(await request(t.baseUrl).post(`/${token}/bot_api_webhook`).send({ event: 'new_message' }));
     keep(await request(t.baseUrl).get(`/${platformTokens[0]}/bot_api_webhook`));
   }, 30_000);
 
@@ -65,6 +104,7 @@ describe('secrets never reach the logs or other responses', () => {
   it('no webhook token appears in any response, and tokens appear only where admin-api.md shows them', () => {
     const text = responses.join('\n');
     for (const token of WEBHOOK_TOKENS) expect(text).not.toContain(token);
-    for (const key of secrets.slice(WEBHOOK_TOKENS.length + 1, WEBHOOK_TOKENS.length + 3)) expect(text).not.toContain(key);
+    for (const key of secrets.slice(WEBHOOK_TOKENS.length + 1, WEBHOOK_TOKENS.length + 3))
+      expect(text).not.toContain(key);
   });
 });

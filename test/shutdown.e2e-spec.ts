@@ -15,7 +15,8 @@ describe('SIGTERM during a burst', () => {
   let database: TestDatabase;
   let client: FakeClientServer;
 
-  const boot = (): ReturnType<typeof bootService> => bootService(database.url, { DELIVERY_RETRY_DELAYS_MS: '200,400,800' });
+  const boot = (): ReturnType<typeof bootService> =>
+    bootService(database.url, { DELIVERY_RETRY_DELAYS_MS: '200,400,800' });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -28,9 +29,13 @@ describe('SIGTERM during a burst', () => {
     await database?.drop();
   });
 
-  it('stops taking jobs, lets in-flight deliveries finish, exits 0; after a restart every accepted message is answered', async () => {
+  it('stops claiming chats, lets in-flight deliveries finish, exits 0; after a restart every accepted message is answered', async () => {
     // A slow client server: deliveries are in flight when the signal comes.
-    client.respondWith((request: RecordedRequest) => ({ status: 200, body: {}, delayMs: request.url.endsWith('/send_message') ? 150 : 0 }));
+    client.respondWith((request: RecordedRequest) => ({
+      status: 200,
+      body: {},
+      delayMs: request.url.endsWith('/send_message') ? 150 : 0,
+    }));
     const first = await boot();
     const token = await provisionChannel(first.url, `${client.url}/hooks`);
 
@@ -41,7 +46,11 @@ describe('SIGTERM during a burst', () => {
         for (let m = 1; m <= PER_CHAT; m += 1) {
           const text = `c${chat} m${m}`;
           try {
-            const res = await fetch(`${first.url}/${token}/bot_api_webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(visitorEvent({ chatId: chat, messageId: text, text })) });
+            const res = await fetch(`${first.url}/${token}/bot_api_webhook`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(visitorEvent({ chatId: chat, messageId: text, text })),
+            });
             if (res.status === 200) accepted.add(text);
             else expect(signalled).toBe(true);
           } catch {
@@ -50,7 +59,11 @@ describe('SIGTERM during a burst', () => {
         }
       }),
     );
-    await eventually(() => (client.requests.filter((request) => request.url.endsWith('/send_message')).length >= 10 ? true : undefined), 20_000);
+    await eventually(
+      () =>
+        client.requests.filter((request) => request.url.endsWith('/send_message')).length >= 10 ? true : undefined,
+      20_000,
+    );
     signalled = true;
     const stoppedAt = Date.now();
     first.service.child.kill('SIGTERM');
@@ -66,18 +79,28 @@ describe('SIGTERM during a burst', () => {
         new Set(
           client.requests
             .filter((request) => request.url.endsWith('/send_message'))
-            .map((request) => String((request.json as { message: { text: string } }).message.text).replace(/^Echo: /, '')),
+            .map((request) =>
+              String((request.json as { message: { text: string } }).message.text).replace(/^Echo: /, ''),
+            ),
         );
-      await eventually(() => ([...accepted].every((text) => delivered().has(text)) ? true : undefined), 60_000, 'every accepted message answered');
+      await eventually(
+        () => ([...accepted].every((text) => delivered().has(text)) ? true : undefined),
+        60_000,
+        'every accepted message answered',
+      );
       // Nothing is left behind either: every visitor message the service stored (some perhaps after their
       // client gave up on the answer) is answered, and every reply delivered.
-      await eventually(async () => {
-        const [row] = await dbQuery<{ pending: number }>(
-          { database } as TestApp,
-          `SELECT count(*)::int AS pending FROM messages WHERE (direction = 'outbound' AND status <> 'delivered') OR (direction = 'inbound' AND status <> 'answered')`,
-        );
-        return row.pending === 0 ? true : undefined;
-      }, 30_000, 'every stored message settled');
+      await eventually(
+        async () => {
+          const [row] = await dbQuery<{ pending: number }>(
+            { database } as TestApp,
+            `SELECT count(*)::int AS pending FROM messages WHERE (direction = 'outbound' AND status <> 'delivered') OR (direction = 'inbound' AND status <> 'answered')`,
+          );
+          return row.pending === 0 ? true : undefined;
+        },
+        30_000,
+        'every stored message settled',
+      );
     } finally {
       second.service.child.kill('SIGTERM');
       await second.service.exited;

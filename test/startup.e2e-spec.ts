@@ -12,7 +12,13 @@ describe('production configuration', () => {
     const result = await runNode(MAIN, [], { NODE_ENV: 'production' });
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
-    for (const name of ['DATABASE_URL', 'PUBLIC_BASE_URL', 'PLATFORM_ADMIN_TOKEN', 'SECRETS_KEY', 'AGENT_RUNTIME_URL']) {
+    for (const name of [
+      'DATABASE_URL',
+      'PUBLIC_BASE_URL',
+      'PLATFORM_ADMIN_TOKEN',
+      'SECRETS_KEY',
+      'AGENT_RUNTIME_URL',
+    ]) {
       expect(lines.filter((line) => line.startsWith(`Missing required environment variable ${name}:`))).toHaveLength(1);
     }
     expect(result.stdout).toBe('');
@@ -46,8 +52,13 @@ describe('npm start on the embedded PostgreSQL', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function bootAndProbe(): Promise<{ port: number; url: string; stop: () => Promise<number | null> }> {
-    const service = startNode(MAIN, env);
+  async function bootAndProbe(): Promise<{
+    port: number;
+    url: string;
+    stop: () => Promise<number | null>;
+    interruptGroup: () => Promise<{ code: number | null; output: string }>;
+  }> {
+    const service = startNode(MAIN, env, { group: true });
     const [, url] = await service.waitFor(/URL:\s+(http:\/\/localhost:\d+)/);
     const [, port] = await service.waitFor(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
     expect(service.output()).toMatch(/Operator token \(development only\): \S{20,}/);
@@ -61,6 +72,12 @@ describe('npm start on the embedded PostgreSQL', () => {
         service.child.kill('SIGINT');
         const { code } = await service.exited;
         return code;
+      },
+      // Ctrl-C in a terminal: SIGINT to every process of the foreground group at once.
+      interruptGroup: async () => {
+        process.kill(-(service.child.pid as number), 'SIGINT');
+        const { code } = await service.exited;
+        return { code, output: service.output() };
       },
     };
   }
@@ -86,6 +103,17 @@ describe('npm start on the embedded PostgreSQL', () => {
     const { rows } = await query(second.port, 'SELECT note FROM restart_marker');
     expect(rows).toEqual([{ note: 'kept' }]);
     expect(await second.stop()).toBe(0);
+    expect(processesMatching(dataDir)).toEqual([]);
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) shuts down in order: exit 0, no error line', async () => {
+    const service = await bootAndProbe();
+    const { code, output } = await service.interruptGroup();
+    expect(code).toBe(0);
+    // pino levels: 50 error, 60 fatal; and nothing thrown past the handlers.
+    expect(output).not.toMatch(/"level":(50|60)/);
+    expect(output).not.toContain('Unhandled');
+    expect(output).not.toContain('57P01');
     expect(processesMatching(dataDir)).toEqual([]);
   });
 });

@@ -46,10 +46,16 @@ describe('tenants and API keys (operator)', () => {
   it('validates the body: missing name, empty name and unknown fields are 400 with details', async () => {
     const missing = await operator(t).post('/api/v1/tenants', {});
     expect(missing.status).toBe(400);
-    expect(missing.body).toEqual({ error: 'The request is invalid: check name.', code: 'VALIDATION_FAILED', details: expect.arrayContaining([{ field: 'name', message: expect.any(String) }]) });
+    expect(missing.body).toEqual({
+      error: 'The request is invalid: check name.',
+      code: 'VALIDATION_FAILED',
+      details: expect.arrayContaining([{ field: 'name', message: expect.any(String) }]),
+    });
     const empty = await operator(t).post('/api/v1/tenants', { name: '' });
     expect(empty.status).toBe(400);
-    expect(empty.body.details).toEqual([{ field: 'name', message: 'name must be longer than or equal to 1 characters' }]);
+    expect(empty.body.details).toEqual([
+      { field: 'name', message: 'name must be longer than or equal to 1 characters' },
+    ]);
     const unknown = await operator(t).post('/api/v1/tenants', { name: 'X', plan: 'gold' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.details).toEqual([{ field: 'plan', message: 'plan should not exist' }]);
@@ -91,7 +97,10 @@ describe('tenants and API keys (operator)', () => {
       const req = request(t.baseUrl).get('/api/v1/tenants');
       const res = header ? await req.set('authorization', header) : await req;
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: 'Missing or invalid credentials: send Authorization: Bearer <token>.', code: 'UNAUTHORIZED' });
+      expect(res.body).toEqual({
+        error: 'Missing or invalid credentials: send Authorization: Bearer <token>.',
+        code: 'UNAUTHORIZED',
+      });
     });
 
     it('403 for a tenant key on an operator route and for the operator token on a tenant route', async () => {

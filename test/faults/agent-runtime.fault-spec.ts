@@ -14,7 +14,13 @@ describe('faults at the Agent runtime', () => {
   beforeAll(async () => {
     runtime = await startFakeAgentRuntime();
     client = await startFakeClientServer();
-    t = await startTestApp({ env: { LOG_LEVEL: 'error', AGENT_RUNTIME_URL: runtime.url, DELIVERY_RETRY_DELAYS_MS: '500,1000,2000,4000,4000,4000,4000,4000' } });
+    t = await startTestApp({
+      env: {
+        LOG_LEVEL: 'error',
+        AGENT_RUNTIME_URL: runtime.url,
+        DELIVERY_RETRY_DELAYS_MS: '500,1000,2000,4000,4000,4000,4000,4000',
+      },
+    });
   });
 
   afterAll(async () => {
@@ -28,7 +34,14 @@ describe('faults at the Agent runtime', () => {
     await makeAgent(t, acme);
     const token = tokenOf(await makeChannel(t, acme, 'a-1', { webhookUrl: `${client.url}/hooks`, active: true }));
     const port = Number(new URL(runtime.url).port);
-    const traffic = driveTraffic({ chats: 20, perChat: 6, pauseMs: 200, label: 'agent', post: async (chat, text) => (await postEvent(t, token, visitorEvent({ chatId: chat, messageId: text, text }))).status });
+    const traffic = driveTraffic({
+      chats: 20,
+      perChat: 6,
+      pauseMs: 200,
+      label: 'agent',
+      post: async (chat, text) =>
+        (await postEvent(t, token, visitorEvent({ chatId: chat, messageId: text, text }))).status,
+    });
 
     await eventually(() => (runtime.calls.length >= 10 ? true : undefined));
     await runtime.close();
@@ -38,7 +51,11 @@ describe('faults at the Agent runtime', () => {
     const callsBefore = runtime.calls.length;
     runtime = await startFakeAgentRuntime(port);
 
-    await eventually(() => (allDelivered(client.requests, acknowledged) ? true : undefined), 60_000, 'every acknowledged message answered');
+    await eventually(
+      () => (allDelivered(client.requests, acknowledged) ? true : undefined),
+      60_000,
+      'every acknowledged message answered',
+    );
     expect(verifyDeliveries(client.requests, acknowledged).delivered).toBe(120);
     expect(callsBefore).toBeLessThan(120);
   }, 120_000);

@@ -25,7 +25,10 @@ describe('PostgreSQL restarted under inbound load', () => {
     postgres = await startEmbeddedPostgres(dir, quiet);
     await runMigrations(postgres.url, SCHEMA);
     client = await startFakeClientServer();
-    t = await startTestApp({ database: { name: 'channel_service', url: postgres.url, drop: async () => undefined }, env: { LOG_LEVEL: 'fatal' } });
+    t = await startTestApp({
+      database: { name: 'channel_service', url: postgres.url, drop: async () => undefined },
+      env: { LOG_LEVEL: 'fatal' },
+    });
   });
 
   afterAll(async () => {
@@ -62,9 +65,15 @@ describe('PostgreSQL restarted under inbound load', () => {
     const { acknowledged, statuses } = await traffic;
 
     expect(statuses.filter((status) => status !== 200 && status !== 500)).toEqual([]);
-    expect(answeredAt.filter(({ status, at }) => status === 500 && at > downAt && at < upAt + 5_000).length).toBeGreaterThan(0);
+    expect(
+      answeredAt.filter(({ status, at }) => status === 500 && at > downAt && at < upAt + 5_000).length,
+    ).toBeGreaterThan(0);
     expect(answeredAt.filter(({ status, at }) => status === 200 && at > upAt).length).toBeGreaterThan(0);
-    await eventually(() => (allDelivered(client.requests, acknowledged) ? true : undefined), 90_000, 'every acknowledged message delivered after the restart');
+    await eventually(
+      () => (allDelivered(client.requests, acknowledged) ? true : undefined),
+      90_000,
+      'every acknowledged message delivered after the restart',
+    );
     verifyDeliveries(client.requests, acknowledged);
   }, 150_000);
 });

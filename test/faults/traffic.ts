@@ -16,7 +16,9 @@ export interface TrafficOptions {
 }
 
 /** Real traffic over many chats: each chat's messages in sequence, the chats in parallel. */
-export async function driveTraffic(options: TrafficOptions): Promise<{ acknowledged: Acknowledged; statuses: number[] }> {
+export async function driveTraffic(
+  options: TrafficOptions,
+): Promise<{ acknowledged: Acknowledged; statuses: number[] }> {
   const acknowledged: Acknowledged = new Map();
   const statuses: number[] = [];
   await Promise.all(
@@ -48,7 +50,12 @@ function sendsByChat(requests: readonly RecordedRequest[]): Map<unknown, Send[]>
     if (!request.url.split('?')[0].endsWith('/send_message')) continue;
     const body = request.json as { chat_id: unknown; message: { text?: string } };
     const sends = byChat.get(body.chat_id) ?? [];
-    sends.push({ key: String(request.headers['idempotency-key']), text: String(body.message.text).replace(/^(Echo|Agent): /, ''), status: request.answeredStatus, at: request.receivedAt });
+    sends.push({
+      key: String(request.headers['idempotency-key']),
+      text: String(body.message.text).replace(/^(Echo|Agent): /, ''),
+      status: request.answeredStatus,
+      at: request.receivedAt,
+    });
     byChat.set(body.chat_id, sends);
   }
   for (const sends of byChat.values()) sends.sort((a, b) => a.at - b.at);
@@ -60,7 +67,10 @@ function sendsByChat(requests: readonly RecordedRequest[]): Map<unknown, Send[]>
  * delivered (answered 2xx), in order per chat; a message is sent again only under its own Idempotency-Key, and a
  * chat's messages never interleave (one is not sent while an earlier one is still being retried).
  */
-export function verifyDeliveries(requests: readonly RecordedRequest[], acknowledged: Acknowledged): { delivered: number; duplicates: number } {
+export function verifyDeliveries(
+  requests: readonly RecordedRequest[],
+  acknowledged: Acknowledged,
+): { delivered: number; duplicates: number } {
   const byChat = sendsByChat(requests);
   let delivered = 0;
   let duplicates = 0;
@@ -69,7 +79,8 @@ export function verifyDeliveries(requests: readonly RecordedRequest[], acknowled
     const keyOf = new Map<string, string>();
     for (const send of sends) {
       const known = keyOf.get(send.text);
-      if (known !== undefined) expect({ chat, text: send.text, key: send.key }).toEqual({ chat, text: send.text, key: known });
+      if (known !== undefined)
+        expect({ chat, text: send.text, key: send.key }).toEqual({ chat, text: send.text, key: known });
       keyOf.set(send.text, send.key);
     }
     const blocks = sends.map((send) => send.key).filter((key, index, keys) => index === 0 || keys[index - 1] !== key);
@@ -84,7 +95,10 @@ export function verifyDeliveries(requests: readonly RecordedRequest[], acknowled
     const missing = texts.filter((text) => !firstDelivery.has(text));
     expect({ chat, missing }).toEqual({ chat, missing: [] });
     const positions = texts.map((text) => firstDelivery.get(text) ?? -1);
-    expect({ chat, inOrder: positions.every((position, index) => index === 0 || position > positions[index - 1]) }).toEqual({ chat, inOrder: true });
+    expect({
+      chat,
+      inOrder: positions.every((position, index) => index === 0 || position > positions[index - 1]),
+    }).toEqual({ chat, inOrder: true });
     delivered += texts.length;
   }
   return { delivered, duplicates };
@@ -94,7 +108,12 @@ export function verifyDeliveries(requests: readonly RecordedRequest[], acknowled
 export function allDelivered(requests: readonly RecordedRequest[], acknowledged: Acknowledged): boolean {
   const done = new Set<string>();
   for (const request of requests) {
-    if (!request.url.split('?')[0].endsWith('/send_message') || request.answeredStatus === undefined || request.answeredStatus >= 300) continue;
+    if (
+      !request.url.split('?')[0].endsWith('/send_message') ||
+      request.answeredStatus === undefined ||
+      request.answeredStatus >= 300
+    )
+      continue;
     const body = request.json as { chat_id: unknown; message: { text?: string } };
     done.add(String(body.message.text).replace(/^(Echo|Agent): /, ''));
   }

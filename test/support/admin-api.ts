@@ -33,8 +33,17 @@ export async function makeTenant(t: TestApp, name = 'Acme'): Promise<TestTenant>
   return { id: res.body.id as string, apiKey: res.body.apiKey as string };
 }
 
-export async function makeAgent(t: TestApp, tenant: TestTenant, agentId = 'a-1', overrides: { trained?: boolean; title?: string } = {}): Promise<void> {
-  const res = await asTenant(t, tenant).put(`/api/v1/agents/${agentId}`, { title: 'Support bot', trained: true, ...overrides });
+export async function makeAgent(
+  t: TestApp,
+  tenant: TestTenant,
+  agentId = 'a-1',
+  overrides: { trained?: boolean; title?: string } = {},
+): Promise<void> {
+  const res = await asTenant(t, tenant).put(`/api/v1/agents/${agentId}`, {
+    title: 'Support bot',
+    trained: true,
+    ...overrides,
+  });
   if (res.status !== 200 && res.status !== 201) throw new Error(`agent upsert failed: ${res.status} ${res.text}`);
 }
 
@@ -46,7 +55,12 @@ export interface ChannelBody {
   active?: boolean;
 }
 
-export async function makeChannel(t: TestApp, tenant: TestTenant, agentId: string, overrides: ChannelBody = {}): Promise<Record<string, unknown>> {
+export async function makeChannel(
+  t: TestApp,
+  tenant: TestTenant,
+  agentId: string,
+  overrides: ChannelBody = {},
+): Promise<Record<string, unknown>> {
   const res = await asTenant(t, tenant).post(`/api/v1/agents/${agentId}/channels`, {
     type: 'omnichannel',
     title: 'Site chat',

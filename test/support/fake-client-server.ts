@@ -13,7 +13,9 @@ export interface RecordedRequest {
   answeredStatus?: number;
 }
 
-export type Responder = (request: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | 'hang';
+export type Responder = (
+  request: RecordedRequest,
+) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export interface FakeClientServer {
   url: string;
@@ -41,7 +43,14 @@ export async function startFakeClientServer(port = 0): Promise<FakeClientServer>
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now() };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        receivedAt: Date.now(),
+      };
       state.requests.push(recorded);
       const answer = responder(recorded);
       if (answer === 'hang') return;

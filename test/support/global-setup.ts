@@ -33,7 +33,10 @@ export default async function globalSetup(globalConfig: { selectProjects?: strin
   const dir = mkdtempSync(join(tmpdir(), 'channel-service-test-'));
   chmodSync(dir, 0o755);
   const { startEmbeddedPostgres } = await loadEmbeddedModule();
-  const started = await startEmbeddedPostgres(dir, { info: () => undefined, warn: (message) => process.stderr.write(`${message}\n`) });
+  const started = await startEmbeddedPostgres(dir, {
+    info: () => undefined,
+    warn: (message) => process.stderr.write(`${message}\n`),
+  });
   globalThis.__EMBEDDED_POSTGRES__ = started;
   globalThis.__EMBEDDED_POSTGRES_DIR__ = dir;
   process.env.TEST_ADMIN_DATABASE_URL = started.adminUrl;

@@ -13,17 +13,32 @@ export function postEvent(t: TestApp, token: string, body: unknown): request.Tes
     .send(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-export function visitorEvent(overrides: { chatId?: number | string; messageId?: string; text?: string; visitorId?: string; fields?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function visitorEvent(
+  overrides: {
+    chatId?: number | string;
+    messageId?: string;
+    text?: string;
+    visitorId?: string;
+    fields?: Record<string, unknown>;
+  } = {},
+): Record<string, unknown> {
   return {
     event: 'new_message',
     chat_id: overrides.chatId ?? 1042,
-    visitor: { id: overrides.visitorId ?? 'v-77', fields: overrides.fields ?? { name: 'Ann', email: 'ann@example.com' } },
+    visitor: {
+      id: overrides.visitorId ?? 'v-77',
+      fields: overrides.fields ?? { name: 'Ann', email: 'ann@example.com' },
+    },
     message: { id: overrides.messageId ?? 'm-1', kind: 'visitor', text: overrides.text ?? 'Hello' },
   };
 }
 
 /** Direct reads of the test database, to assert what was (not) written. */
-export async function dbQuery<T = Record<string, unknown>>(t: TestApp, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function dbQuery<T = Record<string, unknown>>(
+  t: TestApp,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: t.database.url });
   await client.connect();
   try {
@@ -33,11 +48,11 @@ export async function dbQuery<T = Record<string, unknown>>(t: TestApp, sql: stri
   }
 }
 
-export async function counts(t: TestApp): Promise<{ chats: number; messages: number; jobs: number }> {
-  const [row] = await dbQuery<{ chats: number; messages: number; jobs: number }>(
+export async function counts(t: TestApp): Promise<{ chats: number; messages: number; due: number }> {
+  const [row] = await dbQuery<{ chats: number; messages: number; due: number }>(
     t,
     `SELECT (SELECT count(*)::int FROM chats) AS chats, (SELECT count(*)::int FROM messages) AS messages,
-            (SELECT count(*)::int FROM pgboss.job WHERE name = 'agent-deliver') AS jobs`,
+            (SELECT count(*)::int FROM chats WHERE agent_due_at IS NOT NULL) AS due`,
   );
   return row;
 }
@@ -47,13 +62,20 @@ export function fromTheTable(status: number, body: Record<string, unknown>): boo
   const keys = Object.keys(body).sort().join(',');
   switch (status) {
     case 200:
-      return (keys === 'result' && body.result === 'ok') || (keys === 'duplicate,result' && body.duplicate === true) || (keys === 'reason,result' && body.result === 'ignored');
+      return (
+        (keys === 'result' && body.result === 'ok') ||
+        (keys === 'duplicate,result' && body.duplicate === true) ||
+        (keys === 'reason,result' && body.result === 'ignored')
+      );
     case 400:
       return keys === 'error' && /^Missing required parameter: [\w.]+$/.test(String(body.error));
     case 413:
       return keys === 'error';
     case 500:
-      return keys === 'error' && (body.error === 'Invalid JSON in request body' || String(body.error).startsWith('Invalid request body: '));
+      return (
+        keys === 'error' &&
+        (body.error === 'Invalid JSON in request body' || String(body.error).startsWith('Invalid request body: '))
+      );
     default:
       return false;
   }

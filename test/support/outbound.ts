@@ -3,7 +3,11 @@ import type { Socket } from 'node:net';
 import type { FakeClientServer, RecordedRequest } from './fake-client-server.js';
 
 /** Polls `probe` until it returns a value other than undefined (or throws after `timeoutMs`). */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'the condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+  what = 'the condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -21,7 +25,9 @@ export interface AgentCall {
   body: Record<string, unknown>;
 }
 
-export type AgentResponder = (call: AgentCall) => { status: number; body?: unknown; delayMs?: number } | 'hang' | 'close';
+export type AgentResponder = (
+  call: AgentCall,
+) => { status: number; body?: unknown; delayMs?: number } | 'hang' | 'close';
 
 export interface FakeAgentStats {
   inFlight: number;
@@ -39,7 +45,10 @@ export interface FakeAgentRuntime {
 
 /** The Agent runtime on loopback: records every POST /events and answers as told (one echo reply by default). */
 export async function startFakeAgentRuntime(port = 0): Promise<FakeAgentRuntime> {
-  const echo: AgentResponder = (call) => ({ status: 200, body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] } });
+  const echo: AgentResponder = (call) => ({
+    status: 200,
+    body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
+  });
   let responder = echo;
   const calls: AgentCall[] = [];
   const stats: FakeAgentStats = { inFlight: 0, maxInFlight: 0 };

@@ -13,7 +13,12 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
 }
 
-export function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
+export function runNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -39,8 +44,16 @@ export interface RunningService {
   exited: Promise<Finished>;
 }
 
-export function startNode(script: string, env: Record<string, string>): RunningService {
-  const child = spawn(process.execPath, [script], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `group`: the child leads a process group of its own, as a command started in a terminal does; the test can then
+ * signal the whole group (`process.kill(-pid, …)`) as the terminal's Ctrl-C does.
+ */
+export function startNode(script: string, env: Record<string, string>, { group = false } = {}): RunningService {
+  const child = spawn(process.execPath, [script], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
+  });
   let stdout = '';
   let stderr = '';
   const waiters: (() => void)[] = [];
@@ -53,14 +66,17 @@ export function startNode(script: string, env: Record<string, string>): RunningS
     stderr += chunk.toString();
     onData();
   });
-  const exited = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const exited = new Promise<Finished>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   const output = (): string => stdout + stderr;
   const waitFor = async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = output().match(pattern);
       if (match) return match;
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the process exited before printing ${pattern}:\n${output()}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the process exited before printing ${pattern}:\n${output()}`);
       if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${output()}`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);

@@ -5,7 +5,10 @@ import { TEST_ADMIN_TOKEN, TEST_SECRETS_KEY } from './test-app.js';
 export const MAIN = 'dist/apps/channel-service/src/main.js';
 
 /** The compiled service as a child process on `databaseUrl`, with the test secrets; resolves once it listens. */
-export async function bootService(databaseUrl: string, env: Record<string, string> = {}): Promise<{ service: RunningService; url: string }> {
+export async function bootService(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ service: RunningService; url: string }> {
   const service = startNode(MAIN, {
     NODE_ENV: 'test',
     PORT: '0',
@@ -21,13 +24,26 @@ export async function bootService(databaseUrl: string, env: Record<string, strin
 
 /** Over the service's own API: a tenant, a trained agent `a-1` and an active channel to `webhookUrl`; returns its token. */
 export async function provisionChannel(serviceUrl: string, webhookUrl: string): Promise<string> {
-  const call = async (method: string, path: string, bearer: string, body: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${serviceUrl}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const call = async (
+    method: string,
+    path: string,
+    bearer: string,
+    body: unknown,
+  ): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${serviceUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, unknown>;
   };
   const tenant = await call('POST', '/api/v1/tenants', TEST_ADMIN_TOKEN, { name: 'Acme' });
   await call('PUT', '/api/v1/agents/a-1', String(tenant.apiKey), { trained: true });
-  const channel = await call('POST', '/api/v1/agents/a-1/channels', String(tenant.apiKey), { type: 'omnichannel', webhookUrl, active: true });
+  const channel = await call('POST', '/api/v1/agents/a-1/channels', String(tenant.apiKey), {
+    type: 'omnichannel',
+    webhookUrl,
+    active: true,
+  });
   return tokenOf(channel);
 }

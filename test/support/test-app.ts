@@ -23,6 +23,8 @@ export interface TestAppOptions {
   env?: Environment;
   /** Reuse a database (e.g. a second replica); a fresh migrated one otherwise. */
   database?: TestDatabase;
+  /** The port to listen on (default: any free one). */
+  port?: number;
 }
 
 export function testConfig(databaseUrl: string, env: Environment = {}): AppConfig {
@@ -51,7 +53,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = testConfig(database.url, options.env);
   const logs: string[] = [];
   const app = await createApp(config, { logDestination: { write: (line: string) => logs.push(line) } });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || address === null) throw new Error('the app is not listening');
   return {

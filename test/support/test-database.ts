@@ -3,7 +3,10 @@ import pg from 'pg';
 
 function adminUrl(): string {
   const url = process.env.TEST_ADMIN_DATABASE_URL;
-  if (!url) throw new Error('TEST_ADMIN_DATABASE_URL is unset: run the e2e tests through jest (its global setup provides the server)');
+  if (!url)
+    throw new Error(
+      'TEST_ADMIN_DATABASE_URL is unset: run the e2e tests through jest (its global setup provides the server)',
+    );
   return url;
 }
 

@@ -1,8 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ChannelsModule } from '#channels';
-import { AppConfig, ConfigModule, LoggingModule, MetricsModule, OutboundHttpModule, type LogDestination } from '#common';
+import {
+  AppConfig,
+  ConfigModule,
+  LoggingModule,
+  MetricsModule,
+  OutboundHttpModule,
+  type LogDestination,
+} from '#common';
 import { DatabaseModule } from '#database';
+import { ConversationsModule } from '#conversations';
 import { InboundModule } from '#inbound';
 import { OutboundModule } from '#outbound';
 import { TenancyModule } from '#tenancy';
@@ -28,6 +36,7 @@ export class AppModule {
         OutboundHttpModule,
         // A worker replica serves only /health and /metrics, and runs the Agent bridge and the dispatcher.
         ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule] : []),
+        ConversationsModule.forRoot(config),
         OutboundModule.forRoot(config),
       ],
       controllers: [HealthController],

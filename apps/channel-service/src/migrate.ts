@@ -1,7 +1,15 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError, databaseSettingsFromEnvironment } from '#common';
-import { describeDatabaseUrl, detectSchemaDrift, generateMigration, revertLastMigration, runMigrations, startEmbeddedPostgres, type EmbeddedPostgres } from '#database';
+import {
+  describeDatabaseUrl,
+  detectSchemaDrift,
+  generateMigration,
+  revertLastMigration,
+  runMigrations,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '#database';
 import { SCHEMA } from './schema.js';
 
 const USAGE = 'usage: migrate run | revert | check | generate <PascalCaseName>';
@@ -12,8 +20,9 @@ async function command(name: string | undefined, url: string, args: string[]): P
   switch (name) {
     case 'run': {
       const { applied } = await runMigrations(url, SCHEMA);
-      log(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'No pending migrations.');
-      log('pg-boss schema is installed and current.');
+      log(
+        applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'No pending migrations.',
+      );
       return 0;
     }
     case 'revert':
@@ -38,7 +47,11 @@ async function command(name: string | undefined, url: string, args: string[]): P
         return 2;
       }
       const file = await generateMigration(url, SCHEMA, name, join(process.cwd(), 'migrations'));
-      log(file ? `Wrote ${file} and updated migrations/index.ts. Read and tidy it before committing.` : 'No changes: entities and migrations agree.');
+      log(
+        file
+          ? `Wrote ${file} and updated migrations/index.ts. Read and tidy it before committing.`
+          : 'No changes: entities and migrations agree.',
+      );
       return 0;
     }
     default:

@@ -1,6 +1,6 @@
 import { AgentEntity, ChannelEntity } from '#channels';
 import type { SchemaParts } from '#database';
-import { ChatEntity, MessageEntity } from '#inbound';
+import { ChatEntity, MessageEntity } from '#conversations';
 import { ApiKeyEntity, TenantEntity } from '#tenancy';
 import { MIGRATIONS } from '#migrations';
 

@@ -39,7 +39,14 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
       .setTitle('channel-service')
       .setDescription('Admin REST API and Omnichannel public API of the Platform channel service.')
       .setVersion(SERVICE_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN (operator) or a tenant API key' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque',
+        description:
+          'An opaque token, sent as `Authorization: Bearer <token>`: the operator token (PLATFORM_ADMIN_TOKEN) or a ' +
+          'tenant API key (`csk_…`). Not a JWT.',
+      })
       .build(),
   );
   Object.assign(document.paths, WEBHOOK_OPENAPI_PATH);
@@ -57,10 +64,15 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
 }
 
 /**
- * Ctrl-C / SIGTERM: Nest closes HTTP, then stops the queue and the database pool; `afterClose` then
- * stops what lives outside Nest (the embedded PostgreSQL). A second signal exits at once.
+ * Ctrl-C / SIGTERM: Nest stops the lane workers (no new claims; calls under way get their grace, then the chats still
+ * held are given back), closes HTTP, then the wake-up connection and the database pool; `afterClose` then stops what
+ * lives outside Nest (the embedded PostgreSQL). A second signal exits at once.
  */
-export function installGracefulShutdown(app: NestExpressApplication, afterClose: () => Promise<void>, log: (message: string) => void): void {
+export function installGracefulShutdown(
+  app: NestExpressApplication,
+  afterClose: () => Promise<void>,
+  log: (message: string) => void,
+): void {
   let closing = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (closing) {

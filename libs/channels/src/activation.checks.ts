@@ -7,7 +7,10 @@ export interface ChannelWarning {
 }
 
 export const CHANNEL_UNREACHABLE: ChannelWarning = { code: 'CHANNEL_UNREACHABLE', message: "Can't reach channel" };
-export const WEBHOOK_REGISTRATION_FAILED: ChannelWarning = { code: 'WEBHOOK_REGISTRATION_FAILED', message: "Couldn't register agent webhook" };
+export const WEBHOOK_REGISTRATION_FAILED: ChannelWarning = {
+  code: 'WEBHOOK_REGISTRATION_FAILED',
+  message: "Couldn't register agent webhook",
+};
 
 /** Protocol section 4: the reachability probe gets 5 s; set_webhook the usual 10 s; both run at once (≤ 11 s). */
 const PROBE_TIMEOUT_MS = 5_000;
@@ -61,6 +64,9 @@ export class ActivationChecks {
 
   private logFailure(target: ActivationTarget, step: string, error: unknown): void {
     if (!(error instanceof OutboundFailure)) throw error;
-    this.logger.warn({ channelId: target.channelId, failure: error.kind, reason: error.message }, `Activation ${step} failed`);
+    this.logger.warn(
+      { channelId: target.channelId, failure: error.kind, reason: error.message },
+      `Activation ${step} failed`,
+    );
   }
 }

@@ -22,11 +22,24 @@ export class AgentsController {
   ) {}
 
   @Put(':agentId')
-  @ApiOperation({ summary: 'Create or update an agent (called by the Platform after every training). 201 when created, 200 when updated.' })
+  @ApiOperation({
+    summary:
+      'Create or update an agent (called by the Platform after every training). 201 when created, 200 when updated.',
+  })
   @ApiOkResponse({ type: AgentDto, description: 'Updated.' })
   @ApiCreatedResponse({ type: AgentDto, description: 'Created.' })
-  @ApiErrors([400, 'VALIDATION_FAILED', 'The request is invalid: check trained.', [{ field: 'trained', message: 'trained must be a boolean value' }]])
-  async put(@TenantId() tenantId: string, @Param('agentId') agentId: string, @Body() body: PutAgentDto, @Res({ passthrough: true }) res: Response): Promise<AgentDto> {
+  @ApiErrors([
+    400,
+    'VALIDATION_FAILED',
+    'The request is invalid: check trained.',
+    [{ field: 'trained', message: 'trained must be a boolean value' }],
+  ])
+  async put(
+    @TenantId() tenantId: string,
+    @Param('agentId') agentId: string,
+    @Body() body: PutAgentDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AgentDto> {
     const { agent, created } = await this.agents.put(tenantId, agentId, body);
     res.status(created ? 201 : 200);
     return agent;
@@ -48,14 +61,25 @@ export class AgentsController {
   }
 
   @Post(':agentId/channels')
-  @ApiOperation({ summary: 'Create an Agent Channel. When created active, the activation checks run (omnichannel-protocol.md section 4).' })
+  @ApiOperation({
+    summary: 'Create an Agent Channel. When created active, the activation checks run (docs/protocol.md, section 4).',
+  })
   @ApiCreatedResponse({ type: ChannelDto, schema: { example: CHANNEL_EXAMPLE } })
   @ApiErrors(
-    [400, 'VALIDATION_FAILED', 'The request is invalid: check webhookUrl.', [{ field: 'webhookUrl', message: 'webhookUrl must be an absolute https URL' }]],
+    [
+      400,
+      'VALIDATION_FAILED',
+      'The request is invalid: check webhookUrl.',
+      [{ field: 'webhookUrl', message: 'webhookUrl must be an absolute https URL' }],
+    ],
     AGENT_NOT_FOUND,
     AGENT_NOT_TRAINED_DOC,
   )
-  createChannel(@TenantId() tenantId: string, @Param('agentId') agentId: string, @Body() body: CreateChannelDto): Promise<ChannelDto> {
+  createChannel(
+    @TenantId() tenantId: string,
+    @Param('agentId') agentId: string,
+    @Body() body: CreateChannelDto,
+  ): Promise<ChannelDto> {
     return this.channels.create(tenantId, agentId, body);
   }
 

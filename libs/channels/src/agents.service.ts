@@ -5,7 +5,13 @@ import { AgentsRepository } from './agents.repository.js';
 import { AGENT_ID_PATTERN, type AgentDto, type PutAgentDto } from './channels.dto.js';
 
 export function toAgentDto(agent: AgentEntity): AgentDto {
-  return { agentId: agent.agentId, title: agent.title, trained: agent.trained, createdAt: agent.createdAt, updatedAt: agent.updatedAt };
+  return {
+    agentId: agent.agentId,
+    title: agent.title,
+    trained: agent.trained,
+    createdAt: agent.createdAt,
+    updatedAt: agent.updatedAt,
+  };
 }
 
 export function agentNotFound(): AppError {

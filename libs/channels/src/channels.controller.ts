@@ -25,14 +25,29 @@ export class ChannelsController {
 
   @Patch(':channelId')
   @ApiOperation({
-    summary: 'Save a channel: all given fields apply together or none does. Saving it active runs the activation checks.',
+    summary:
+      'Save a channel: all given fields apply together or none does. Saving it active runs the activation checks.',
   })
   @ApiOkResponse({ type: ChannelDto, schema: { example: CHANNEL_EXAMPLE } })
   @ApiErrors(
-    [400, 'VALIDATION_FAILED', 'The request is invalid: check webhookUrl.', [{ field: 'webhookUrl', message: 'webhookUrl must not contain user info (user:password@); use webhookToken for credentials' }]],
+    [
+      400,
+      'VALIDATION_FAILED',
+      'The request is invalid: check webhookUrl.',
+      [
+        {
+          field: 'webhookUrl',
+          message: 'webhookUrl must not contain user info (user:password@); use webhookToken for credentials',
+        },
+      ],
+    ],
     AGENT_NOT_TRAINED_DOC,
   )
-  update(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Body() body: UpdateChannelDto): Promise<ChannelDto> {
+  update(
+    @TenantId() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Body() body: UpdateChannelDto,
+  ): Promise<ChannelDto> {
     return this.channels.update(tenantId, channelId, body);
   }
 

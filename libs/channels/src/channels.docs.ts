@@ -1,7 +1,11 @@
 import type { DocumentedError } from '#common';
 import { AGENT_NOT_TRAINED_MESSAGE } from './channels.service.js';
 
-export const TENANT_ONLY_DOC: DocumentedError = [403, 'FORBIDDEN', 'This route is for tenants; the operator token cannot use it.'];
+export const TENANT_ONLY_DOC: DocumentedError = [
+  403,
+  'FORBIDDEN',
+  'This route is for tenants; the operator token cannot use it.',
+];
 export const AGENT_NOT_TRAINED_DOC: DocumentedError = [409, 'AGENT_NOT_TRAINED', AGENT_NOT_TRAINED_MESSAGE];
 export const CHANNEL_NOT_FOUND_DOC: DocumentedError = [404, 'NOT_FOUND', 'Channel not found.'];
 

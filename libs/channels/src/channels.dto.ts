@@ -44,11 +44,19 @@ export class CreateChannelDto {
   @MaxLength(255)
   title?: string;
 
-  @ApiProperty({ example: 'https://client.example.com/chat', maxLength: 2048, description: 'Absolute https URL (http when ALLOW_HTTP_WEBHOOKS=true), no user info.' })
+  @ApiProperty({
+    example: 'https://client.example.com/chat',
+    maxLength: 2048,
+    description: 'Absolute https URL (http when ALLOW_HTTP_WEBHOOKS=true), no user info.',
+  })
   @IsString()
   webhookUrl!: string;
 
-  @ApiPropertyOptional({ example: 'client-secret-token', writeOnly: true, description: 'Sent as `Authorization: Token …`; never returned.' })
+  @ApiPropertyOptional({
+    example: 'client-secret-token',
+    writeOnly: true,
+    description: 'Sent as `Authorization: Token …`; never returned.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 1024)
@@ -68,12 +76,21 @@ export class UpdateChannelDto {
   @MaxLength(255)
   title?: string | null;
 
-  @ApiPropertyOptional({ example: 'https://client.example.com/chat', description: 'Changing it without a new webhookToken clears the stored token.' })
+  @ApiPropertyOptional({
+    example: 'https://client.example.com/chat',
+    description: 'Changing it without a new webhookToken clears the stored token.',
+  })
   @IsOptional()
   @IsString()
   webhookUrl?: string;
 
-  @ApiPropertyOptional({ example: 'client-secret-token', nullable: true, type: String, writeOnly: true, description: 'A string sets it, null clears it.' })
+  @ApiPropertyOptional({
+    example: 'client-secret-token',
+    nullable: true,
+    type: String,
+    writeOnly: true,
+    description: 'A string sets it, null clears it.',
+  })
   @IsOptional()
   @ValidateIf((_object, value) => value !== null)
   @IsString()

@@ -28,7 +28,9 @@ export class ChannelsRepository {
   /** Locks the row for a read-modify-write inside `manager`'s transaction. */
   async findForUpdate(manager: EntityManager, tenantId: string, id: string): Promise<ChannelEntity | null> {
     if (!isUuid(id)) return null;
-    return manager.getRepository(ChannelEntity).findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
+    return manager
+      .getRepository(ChannelEntity)
+      .findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
   save(manager: EntityManager, channel: ChannelEntity): Promise<ChannelEntity> {
@@ -36,7 +38,9 @@ export class ChannelsRepository {
   }
 
   listForAgent(tenantId: string, agentId: string): Promise<ChannelEntity[]> {
-    return this.dataSource.getRepository(ChannelEntity).find({ where: { tenantId, agentId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.dataSource
+      .getRepository(ChannelEntity)
+      .find({ where: { tenantId, agentId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

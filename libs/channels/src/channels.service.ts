@@ -116,7 +116,10 @@ export class ChannelsService {
 
   private assertWebhookUrl(webhookUrl: string): void {
     const problem = webhookUrlProblem(webhookUrl, this.config.allowHttpWebhooks);
-    if (problem) throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check webhookUrl.', [{ field: 'webhookUrl', message: `webhookUrl ${problem}` }]);
+    if (problem)
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check webhookUrl.', [
+        { field: 'webhookUrl', message: `webhookUrl ${problem}` },
+      ]);
   }
 
   private runActivationChecks(channel: ChannelEntity): Promise<ChannelWarning[]> {

@@ -1,8 +1,24 @@
-export { AppConfig, ROLES, LOG_LEVELS, type Role, type LogLevel, type NodeEnv, type AppConfigFields } from './config/app-config.js';
+export {
+  AppConfig,
+  ROLES,
+  LOG_LEVELS,
+  type Role,
+  type LogLevel,
+  type NodeEnv,
+  type AppConfigFields,
+} from './config/app-config.js';
 export { ConfigError } from './config/config.error.js';
 export { ConfigModule } from './config/config.module.js';
 export { configFromEnvironment, databaseSettingsFromEnvironment, readEnvironment } from './config/environment.js';
-export { loadConfig, loadDatabaseSettings, DEFAULT_RETRY_DELAYS_MS, type Environment, type DevSecrets, type DatabaseSettings } from './config/load-config.js';
+export {
+  loadConfig,
+  loadDatabaseSettings,
+  DEFAULT_RETRY_DELAYS_MS,
+  DEFAULT_CHANNEL_MAX_IN_FLIGHT,
+  type Environment,
+  type DevSecrets,
+  type DatabaseSettings,
+} from './config/load-config.js';
 export { loadOrCreateDevSecrets } from './config/dev-secrets.js';
 export { AppError, type ErrorBody, type FieldError } from './errors/app-error.js';
 export { ErrorCode, STATUS_OF_CODE, codeForStatus } from './errors/error-code.js';
@@ -17,8 +33,22 @@ export { sha256, randomToken, constantTimeEquals, encryptSecret, decryptSecret }
 export { SecretBox } from './crypto/secret-box.service.js';
 export { methodUrl } from './http/method-url.js';
 export { OutboundHttpModule } from './http/outbound-http.module.js';
-export { OutboundHttpClient, OutboundFailure, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type OutboundRequest, type OutboundResponse, type OutboundFailureKind } from './http/outbound-http.client.js';
+export {
+  OutboundHttpClient,
+  OutboundFailure,
+  CONNECT_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  type OutboundRequest,
+  type OutboundResponse,
+  type OutboundFailureKind,
+} from './http/outbound-http.client.js';
 export { isLinkLocalAddress } from './http/outbound-agents.js';
-export { ApiErrors, ErrorResponseDto, FieldErrorDto, UNAUTHORIZED_DOC, type DocumentedError } from './errors/api-docs.js';
+export {
+  ApiErrors,
+  ErrorResponseDto,
+  FieldErrorDto,
+  UNAUTHORIZED_DOC,
+  type DocumentedError,
+} from './errors/api-docs.js';
 export { uuid7 } from './ids/uuid7.js';
 export { Coalescer } from './batching/coalescer.js';

@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#common';
-import { QueueService } from './queue.service.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { SqlTransactions } from './sql-transactions.js';
 import { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
 
@@ -20,8 +20,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [QueueService, SqlTransactions],
-      exports: [QueueService, SqlTransactions, TypeOrmModule],
+      providers: [SqlTransactions, PreparedStatements],
+      exports: [SqlTransactions, PreparedStatements, TypeOrmModule],
     };
   }
 }

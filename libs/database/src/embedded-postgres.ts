@@ -44,7 +44,8 @@ interface RunAs {
 export function unreachableAncestor(path: string): string | null {
   let current = path;
   for (;;) {
-    if (existsSync(current) && statSync(current).isDirectory() && (statSync(current).mode & 0o001) === 0) return current;
+    if (existsSync(current) && statSync(current).isDirectory() && (statSync(current).mode & 0o001) === 0)
+      return current;
     const parent = dirname(current);
     if (parent === current) return null;
     current = parent;
@@ -65,10 +66,13 @@ async function packagedBinaries(): Promise<Binaries & { nativeDir: string; versi
   try {
     entry = fromMain.resolve(name);
   } catch {
-    throw new Error(`No embedded PostgreSQL binaries for ${platform()}-${arch()} (${name} is not installed); set DATABASE_URL to use your own PostgreSQL.`);
+    throw new Error(
+      `No embedded PostgreSQL binaries for ${platform()}-${arch()} (${name} is not installed); set DATABASE_URL to use your own PostgreSQL.`,
+    );
   }
   const binaries = (await import(pathToFileURL(entry).href)) as Binaries;
-  const version = (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
   return { ...binaries, nativeDir: dirname(dirname(binaries.postgres)), version };
 }
 
@@ -126,7 +130,9 @@ function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -159,11 +165,14 @@ async function takeOverCluster(clusterDir: string, log: EmbeddedPostgresLog): Pr
   if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
     const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8').trim()) : NaN;
     if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner)) {
-      throw new Error(`The embedded PostgreSQL in ${clusterDir} is in use by another process (pid ${owner}). Stop it first, or set DATA_DIR to another directory.`);
+      throw new Error(
+        `The embedded PostgreSQL in ${clusterDir} is in use by another process (pid ${owner}). Stop it first, or set DATA_DIR to another directory.`,
+      );
     }
     log.warn(`Stopping an embedded PostgreSQL (pid ${pid}) left running by an earlier process.`);
     process.kill(pid, 'SIGINT');
-    if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) throw new Error(`The embedded PostgreSQL left running (pid ${pid}) did not stop; stop it and start again.`);
+    if (!(await waitForExit(pid, STOP_TIMEOUT_MS)))
+      throw new Error(`The embedded PostgreSQL left running (pid ${pid}) did not stop; stop it and start again.`);
   }
   await writeFile(ownerFile, `${process.pid}\n`);
 }
@@ -184,7 +193,9 @@ function run(binary: string, args: string[], runAs: RunAs): Promise<void> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${binary} failed (exit ${code}): ${output.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${binary} failed (exit ${code}): ${output.trim()}`)),
+    );
   });
 }
 
@@ -197,7 +208,18 @@ async function initialise(initdb: string, clusterDir: string, password: string, 
       await chown(clusterDir, runAs.uid, runAs.gid);
       await chown(passwordFile, runAs.uid, runAs.gid);
     }
-    await run(initdb, [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'], runAs);
+    await run(
+      initdb,
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      runAs,
+    );
   } finally {
     await rm(passwordFile, { force: true });
   }
@@ -208,8 +230,21 @@ function startPostmaster(binary: string, clusterDir: string, port: number, runAs
   return new Promise((resolve, reject) => {
     const child = spawn(
       binary,
-      ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-      { ...runAs, cwd: '/', env: { LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
+      [
+        '-D',
+        clusterDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
+      // A session of its own: Ctrl-C in a terminal signals the whole foreground process group, and PostgreSQL must
+      // not drop the service's connections before the service has closed them. The service stops it, last.
+      { ...runAs, cwd: '/', env: { LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
     let output = '';
     const timer = setTimeout(() => {
@@ -255,7 +290,11 @@ function stopPostmaster(child: ChildProcess): Promise<void> {
  * use and keeping it across restarts. As root it runs as the `postgres` system user. `port` pins the port (a test
  * restarting its server under the same URL); a free one otherwise.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedPostgresLog, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: EmbeddedPostgresLog,
+  options: { port?: number } = {},
+): Promise<EmbeddedPostgres> {
   const runAs = postgresUser(log);
   const binaries = await reachableBinaries(runAs, log);
   const clusterDir = clusterDirFor(dataDir, runAs, log);
@@ -289,7 +328,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedPostgr
     await client.end().catch(() => undefined);
   }
 
-  return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE_NAME}`, adminUrl, port, dataDir: clusterDir, stop };
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE_NAME}`,
+    adminUrl,
+    port,
+    dataDir: clusterDir,
+    stop,
+  };
 }
 
 /** For banners and logs: the connection string without its password. */

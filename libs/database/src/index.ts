@@ -1,7 +1,23 @@
 export { DatabaseModule } from './database.module.js';
-export { QueueService, QUEUE_STOP_TIMEOUT_MS, QUEUE_POLL_SECONDS, CHAT_FIFO_QUEUE, type WorkOptions } from './queue.service.js';
 export { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
 export { SnakeNamingStrategy, toSnakeCase } from './snake-naming.strategy.js';
-export { runMigrations, revertLastMigration, detectSchemaDrift, generateMigration, writeMigrationIndex, renderMigration, type SchemaDrift, type MigrationReport } from './migrator.js';
-export { startEmbeddedPostgres, describeDatabaseUrl, unreachableAncestor, EMBEDDED_DATABASE_NAME, type EmbeddedPostgres, type EmbeddedPostgresLog } from './embedded-postgres.js';
+export {
+  runMigrations,
+  revertLastMigration,
+  detectSchemaDrift,
+  generateMigration,
+  writeMigrationIndex,
+  renderMigration,
+  type SchemaDrift,
+  type MigrationReport,
+} from './migrator.js';
+export {
+  startEmbeddedPostgres,
+  describeDatabaseUrl,
+  unreachableAncestor,
+  EMBEDDED_DATABASE_NAME,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresLog,
+} from './embedded-postgres.js';
 export { SqlTransactions, type SqlTransaction } from './sql-transactions.js';
+export { PreparedStatements, prepared, type PreparedStatement } from './prepared-statements.js';

@@ -6,7 +6,10 @@ import { renderMigration, writeMigrationIndex } from './migrator.js';
 
 describe('renderMigration', () => {
   it('writes up in order and down in reverse', () => {
-    const source = renderMigration('Init1700000000000', { up: ['CREATE TABLE "a" ()', 'CREATE INDEX "i" ON "a" ()'], down: ['DROP TABLE "a"', 'DROP INDEX "i"'] });
+    const source = renderMigration('Init1700000000000', {
+      up: ['CREATE TABLE "a" ()', 'CREATE INDEX "i" ON "a" ()'],
+      down: ['DROP TABLE "a"', 'DROP INDEX "i"'],
+    });
     expect(source).toContain('export class Init1700000000000 implements MigrationInterface');
     expect(source.indexOf('CREATE TABLE')).toBeLessThan(source.indexOf('CREATE INDEX'));
     expect(source.indexOf('DROP INDEX')).toBeLessThan(source.indexOf('DROP TABLE'));

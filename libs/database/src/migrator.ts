@@ -1,6 +1,5 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PgBoss } from 'pg-boss';
 import { DataSource, type Migration } from 'typeorm';
 import { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
 
@@ -11,7 +10,11 @@ export interface MigrationReport {
   applied: string[];
 }
 
-async function withDataSource<T>(url: string, schema: SchemaParts, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+async function withDataSource<T>(
+  url: string,
+  schema: SchemaParts,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
   const dataSource = new DataSource(buildDataSourceOptions(url, schema, 'channel-service-migrate'));
   await dataSource.initialize();
   try {
@@ -37,21 +40,20 @@ async function underMigrationLock<T>(dataSource: DataSource, work: () => Promise
   }
 }
 
-/** Applies pending TypeORM migrations, each in its own transaction, then installs or upgrades pg-boss's schema. */
+/** Applies pending TypeORM migrations, each in its own transaction. */
 export async function runMigrations(url: string, schema: SchemaParts): Promise<MigrationReport> {
   return withDataSource(url, schema, (dataSource) =>
     underMigrationLock(dataSource, async () => {
       const applied: Migration[] = await dataSource.runMigrations({ transaction: 'each' });
-      const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, migrate: true, max: 2 });
-      await boss.start();
-      await boss.stop({ graceful: false });
       return { applied: applied.map((migration) => migration.name) };
     }),
   );
 }
 
 export async function revertLastMigration(url: string, schema: SchemaParts): Promise<void> {
-  await withDataSource(url, schema, (dataSource) => underMigrationLock(dataSource, () => dataSource.undoLastMigration({ transaction: 'each' })));
+  await withDataSource(url, schema, (dataSource) =>
+    underMigrationLock(dataSource, () => dataSource.undoLastMigration({ transaction: 'each' })),
+  );
 }
 
 export interface SchemaDrift {
@@ -71,8 +73,10 @@ export async function detectSchemaDrift(url: string, schema: SchemaParts): Promi
 }
 
 export function renderMigration(className: string, drift: SchemaDrift): string {
-  const literal = (query: string): string => `\`${query.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
-  const lines = (queries: string[]): string => queries.map((query) => `    await queryRunner.query(${literal(query.replace(/\s+$/, ''))});`).join('\n');
+  const literal = (query: string): string =>
+    `\`${query.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
+  const lines = (queries: string[]): string =>
+    queries.map((query) => `    await queryRunner.query(${literal(query.replace(/\s+$/, ''))});`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
@@ -109,8 +113,14 @@ function migrationClassName(file: string): string {
   return `${name.replace(/(^|[-_])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}${timestamp}`;
 }
 
-export async function generateMigration(url: string, schema: SchemaParts, name: string, dir: string): Promise<string | null> {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`Migration name must be PascalCase letters and digits, not "${name}".`);
+export async function generateMigration(
+  url: string,
+  schema: SchemaParts,
+  name: string,
+  dir: string,
+): Promise<string | null> {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name))
+    throw new Error(`Migration name must be PascalCase letters and digits, not "${name}".`);
   const drift = await detectSchemaDrift(url, schema);
   if (drift.up.length === 0) return null;
   const timestamp = Date.now();

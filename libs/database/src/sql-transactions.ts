@@ -1,18 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient } from 'pg';
-import type { Db } from 'pg-boss';
 import type { DataSource } from 'typeorm';
 
 export interface SqlTransaction {
   query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
-  /** For pg-boss: `send(name, data, { db: tx.queueDb })` writes the job inside this transaction. */
-  readonly queueDb: Db;
 }
 
 /**
- * Plain SQL transactions on the app's connection pool, for hot paths: on the inbound webhook TypeORM's query
- * runner cost about 10 % of throughput (docs/benchmarks.md). Same pool, same connections, no second pool.
+ * The one transaction style: the caller (a service) opens it and passes it to repositories. Plain SQL on the app's
+ * connection pool (TypeORM's query runner cost about 10 % on hot paths, docs/benchmarks.md); no second pool.
  */
 @Injectable()
 export class SqlTransactions {
@@ -33,8 +30,9 @@ export class SqlTransactions {
       client.off('error', onError);
       client.release(error ?? broken);
     };
-    const query = async <R>(text: string, values?: unknown[]): Promise<R[]> => (await client.query(text, values)).rows as R[];
-    const tx: SqlTransaction = { query, queueDb: { executeSql: async (text, values) => ({ rows: await query(text, values) }) } };
+    const query = async <R>(text: string, values?: unknown[]): Promise<R[]> =>
+      (await client.query(text, values)).rows as R[];
+    const tx: SqlTransaction = { query };
     try {
       await client.query('BEGIN');
       const result = await work(tx);

@@ -10,7 +10,11 @@ export interface SchemaParts {
 }
 
 /** The one options builder: the app, the migration CLI and the tests all connect through it. */
-export function buildDataSourceOptions(url: string, schema: SchemaParts, applicationName = 'channel-service'): DataSourceOptions {
+export function buildDataSourceOptions(
+  url: string,
+  schema: SchemaParts,
+  applicationName = 'channel-service',
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,

@@ -4,7 +4,17 @@ import { parseInboundEvent } from './inbound-event.parser.js';
 const valid = {
   event: 'new_message',
   chat_id: 1042,
-  visitor: { id: 'v-77', fields: { name: 'Ann', login: 'ann', phone: '+100200300', email: 'ann@example.com', site: 'example.com', extra: { deep: true } } },
+  visitor: {
+    id: 'v-77',
+    fields: {
+      name: 'Ann',
+      login: 'ann',
+      phone: '+100200300',
+      email: 'ann@example.com',
+      site: 'example.com',
+      extra: { deep: true },
+    },
+  },
   message: { id: 'm-1', kind: 'visitor', text: 'Hello' },
 };
 
@@ -23,7 +33,13 @@ describe('parseInboundEvent', () => {
       event: {
         chatId: 1042,
         visitorId: 'v-77',
-        visitorFields: { name: 'Ann', login: 'ann', phone: '+100200300', email: 'ann@example.com', site: 'example.com' },
+        visitorFields: {
+          name: 'Ann',
+          login: 'ann',
+          phone: '+100200300',
+          email: 'ann@example.com',
+          site: 'example.com',
+        },
         clientMessageId: 'm-1',
         kind: 'visitor',
         text: 'Hello',
@@ -35,15 +51,37 @@ describe('parseInboundEvent', () => {
   });
 
   it('turns a ready file into the file line, with the documented fallbacks', () => {
-    const full = parse(withMessage({ id: 'm-2', kind: 'file_visitor', data: { id: 'f-9', state: 'ready', name: 'a.pdf', content_type: 'application/pdf', size: 10, url: 'https://files.example/a.pdf' } }));
+    const full = parse(
+      withMessage({
+        id: 'm-2',
+        kind: 'file_visitor',
+        data: {
+          id: 'f-9',
+          state: 'ready',
+          name: 'a.pdf',
+          content_type: 'application/pdf',
+          size: 10,
+          url: 'https://files.example/a.pdf',
+        },
+      }),
+    );
     expect(full.outcome === 'accepted' && full.event.text).toBe('file:application/pdf|f-9|https://files.example/a.pdf');
-    const bare = parse(withMessage({ id: 'm-3', kind: 'file_visitor', data: { state: 'ready', url: 'https://files.example/b' } }));
-    expect(bare.outcome === 'accepted' && bare.event.text).toBe('file:application/octet-stream|m-3|https://files.example/b');
+    const bare = parse(
+      withMessage({ id: 'm-3', kind: 'file_visitor', data: { state: 'ready', url: 'https://files.example/b' } }),
+    );
+    expect(bare.outcome === 'accepted' && bare.event.text).toBe(
+      'file:application/octet-stream|m-3|https://files.example/b',
+    );
   });
 
   it('turns a keyboard response into the button label', () => {
-    const res = parse(withMessage({ id: 'm-4', kind: 'keyboard_response', data: { button: { id: '1', text: 'Yes' } } }));
-    expect(res).toMatchObject({ outcome: 'accepted', event: { text: 'Yes', kind: 'keyboard_response', payload: { button: { id: '1', text: 'Yes' } } } });
+    const res = parse(
+      withMessage({ id: 'm-4', kind: 'keyboard_response', data: { button: { id: '1', text: 'Yes' } } }),
+    );
+    expect(res).toMatchObject({
+      outcome: 'accepted',
+      event: { text: 'Yes', kind: 'keyboard_response', payload: { button: { id: '1', text: 'Yes' } } },
+    });
   });
 
   it.each([
@@ -109,16 +147,33 @@ describe('parseInboundEvent', () => {
     ['message.id', withMessage({ id: 'x'.repeat(256), kind: 'visitor', text: 'x' })],
     ['message.text', withMessage({ id: 'm', kind: 'visitor', text: 42 })],
     ['message.text', withMessage({ id: 'm', kind: 'visitor', text: 'é'.repeat(32 * 1024 + 1) })],
-    ['message.data.url', withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'x'.repeat(4097) } })],
-    ['message.data.size', withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'u', size: 'big' } })],
-    ['message.data.button.text', withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { text: ['Yes'] } } })],
+    [
+      'message.data.url',
+      withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'x'.repeat(4097) } }),
+    ],
+    [
+      'message.data.size',
+      withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'u', size: 'big' } }),
+    ],
+    [
+      'message.data.button.text',
+      withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { text: ['Yes'] } } }),
+    ],
   ])('row 8: malformed %s', (path, body) => {
     expect(parse(body)).toMatchObject({ outcome: 'malformed', path, problem: expect.any(String) });
   });
 
   it('row 8 names the problem precisely', () => {
-    expect(parse({ ...valid, chat_id: 10.5 })).toEqual({ outcome: 'malformed', path: 'chat_id', problem: 'must be an integer or a non-empty string of at most 255 characters, not a float' });
-    expect(parse(withMessage({ id: 'm', kind: 'visitor', text: 42 }))).toEqual({ outcome: 'malformed', path: 'message.text', problem: 'must be a string, not an integer' });
+    expect(parse({ ...valid, chat_id: 10.5 })).toEqual({
+      outcome: 'malformed',
+      path: 'chat_id',
+      problem: 'must be an integer or a non-empty string of at most 255 characters, not a float',
+    });
+    expect(parse(withMessage({ id: 'm', kind: 'visitor', text: 42 }))).toEqual({
+      outcome: 'malformed',
+      path: 'message.text',
+      problem: 'must be a string, not an integer',
+    });
   });
 
   it.each([
@@ -127,22 +182,48 @@ describe('parseInboundEvent', () => {
     ['visitor.fields.name', { ...valid, visitor: { id: 'v', fields: { name: 'A\u0000' } } }],
     ['message.id', withMessage({ id: 'm\u0000', kind: 'visitor', text: 'hi' })],
     ['message.text', withMessage({ id: 'm', kind: 'visitor', text: 'hi\u0000' })],
-    ['message.data.url', withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/\u0000' } })],
-    ['message.data.name', withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/x', name: '\u0000.pdf' } })],
-    ['message.data.button.id', withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: '\u0000', text: 'Yes' } } })],
-    ['message.data.button.text', withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: '1', text: 'Y\u0000' } } })],
-  ])('row 8: a NUL character in %s, which PostgreSQL cannot store, is malformed input, not an internal error', (path, body) => {
-    expect(parse(body)).toEqual({ outcome: 'malformed', path, problem: 'must not contain NUL (\\u0000) characters' });
-  });
+    [
+      'message.data.url',
+      withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/\u0000' } }),
+    ],
+    [
+      'message.data.name',
+      withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/x', name: '\u0000.pdf' } }),
+    ],
+    [
+      'message.data.button.id',
+      withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: '\u0000', text: 'Yes' } } }),
+    ],
+    [
+      'message.data.button.text',
+      withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: '1', text: 'Y\u0000' } } }),
+    ],
+  ])(
+    'row 8: a NUL character in %s, which PostgreSQL cannot store, is malformed input, not an internal error',
+    (path, body) => {
+      expect(parse(body)).toEqual({ outcome: 'malformed', path, problem: 'must not contain NUL (\\u0000) characters' });
+    },
+  );
 
   it('row 9: a file that is not ready is ignored, but only once it is well-formed', () => {
-    expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 'u' } }))).toEqual({ outcome: 'ignored', reason: 'file is not ready' });
-    expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 7 } }))).toMatchObject({ outcome: 'malformed', path: 'message.data.url' });
+    expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 'u' } }))).toEqual({
+      outcome: 'ignored',
+      reason: 'file is not ready',
+    });
+    expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 7 } }))).toMatchObject({
+      outcome: 'malformed',
+      path: 'message.data.url',
+    });
   });
 
   it('ignores unknown keys and never reads the prototype chain', () => {
-    const body = '{"__proto__":{"event":"x"},"constructor":{"prototype":{}},"event":"new_message","chat_id":1,"visitor":{"id":"v","__proto__":{"id":1}},"message":{"id":"m","kind":"visitor","text":"t","toString":5},"extra":[1,2]}';
+    const body =
+      '{"__proto__":{"event":"x"},"constructor":{"prototype":{}},"event":"new_message","chat_id":1,"visitor":{"id":"v","__proto__":{"id":1}},"message":{"id":"m","kind":"visitor","text":"t","toString":5},"extra":[1,2]}';
     expect(parse(body)).toMatchObject({ outcome: 'accepted', event: { text: 't', visitorId: 'v' } });
-    expect(parse('{"chat_id":1,"visitor":{"id":"v"},"message":{"id":"m","kind":"visitor"},"__proto__":{"event":"new_message"}}')).toEqual({ outcome: 'missing', path: 'event' });
+    expect(
+      parse(
+        '{"chat_id":1,"visitor":{"id":"v"},"message":{"id":"m","kind":"visitor"},"__proto__":{"event":"new_message"}}',
+      ),
+    ).toEqual({ outcome: 'missing', path: 'event' });
   });
 });

@@ -1,4 +1,10 @@
-import { MESSAGE_KINDS, VISITOR_FIELDS, type InboundEvent, type MessageKind, type ParsedEvent } from './inbound-event.js';
+import {
+  MESSAGE_KINDS,
+  VISITOR_FIELDS,
+  type InboundEvent,
+  type MessageKind,
+  type ParsedEvent,
+} from './inbound-event.js';
 
 const ID_MAX = 255;
 const TEXT_MAX_BYTES = 64 * 1024;
@@ -21,7 +27,7 @@ function own(object: unknown, key: string): unknown {
 }
 
 function quoted(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
 
@@ -39,7 +45,8 @@ function string(value: unknown, path: string, max: number, unit: 'characters' | 
   if (typeof value !== 'string') throw new Malformed(path, `must be a string, not ${typeName(value)}`);
   if (value.includes(NUL)) throw new Malformed(path, 'must not contain NUL (\\u0000) characters');
   const size = unit === 'bytes' ? Buffer.byteLength(value, 'utf8') : value.length;
-  if (size > max) throw new Malformed(path, `must be at most ${unit === 'bytes' ? `${max / 1024} KiB` : `${max} characters`}`);
+  if (size > max)
+    throw new Malformed(path, `must be at most ${unit === 'bytes' ? `${max / 1024} KiB` : `${max} characters`}`);
   return value;
 }
 
@@ -58,7 +65,10 @@ function typeName(value: unknown): string {
 function chatId(value: unknown): number | string {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (typeof value === 'string' && value.length > 0 && value.length <= ID_MAX) return string(value, 'chat_id', ID_MAX);
-  throw new Malformed('chat_id', `must be an integer or a non-empty string of at most ${ID_MAX} characters, not ${typeName(value)}`);
+  throw new Malformed(
+    'chat_id',
+    `must be an integer or a non-empty string of at most ${ID_MAX} characters, not ${typeName(value)}`,
+  );
 }
 
 function visitorFields(value: unknown): Record<string, string> {
@@ -111,7 +121,8 @@ export function parseInboundEvent(body: string): ParsedEvent {
   if (event !== 'new_message') return { outcome: 'ignored', reason: `unsupported event ${quoted(event)}` };
   const message = own(root, 'message');
   const kind = own(message, 'kind');
-  if (!(MESSAGE_KINDS as readonly unknown[]).includes(kind)) return { outcome: 'ignored', reason: `unsupported message kind ${quoted(kind)}` };
+  if (!(MESSAGE_KINDS as readonly unknown[]).includes(kind))
+    return { outcome: 'ignored', reason: `unsupported message kind ${quoted(kind)}` };
   const messageKind = kind as MessageKind;
 
   for (const path of KIND_REQUIRED[messageKind]) {
@@ -137,7 +148,11 @@ export function parseInboundEvent(body: string): ParsedEvent {
   }
 }
 
-function kindContent(kind: MessageKind, message: unknown, messageId: string): Pick<InboundEvent, 'text' | 'payload'> | 'not-ready' {
+function kindContent(
+  kind: MessageKind,
+  message: unknown,
+  messageId: string,
+): Pick<InboundEvent, 'text' | 'payload'> | 'not-ready' {
   switch (kind) {
     case 'visitor':
       return { text: string(own(message, 'text'), 'message.text', TEXT_MAX_BYTES, 'bytes'), payload: null };
@@ -147,7 +162,8 @@ function kindContent(kind: MessageKind, message: unknown, messageId: string): Pi
       const state = string(own(data, 'state'), 'message.data.state', ID_MAX);
       const url = string(own(data, 'url'), 'message.data.url', URL_MAX);
       const fileId = optionalString(own(data, 'id'), 'message.data.id', ID_MAX) ?? messageId;
-      const contentType = optionalString(own(data, 'content_type'), 'message.data.content_type', ID_MAX) ?? 'application/octet-stream';
+      const contentType =
+        optionalString(own(data, 'content_type'), 'message.data.content_type', ID_MAX) ?? 'application/octet-stream';
       const name = optionalString(own(data, 'name'), 'message.data.name', FIELD_MAX);
       const size = own(data, 'size');
       if (!absent(size) && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
@@ -155,7 +171,10 @@ function kindContent(kind: MessageKind, message: unknown, messageId: string): Pi
       }
       // Row 9 comes after row 8: a not-ready file must still be well-formed.
       if (state !== 'ready') return 'not-ready';
-      return { text: `file:${contentType}|${fileId}|${url}`, payload: { id: fileId, state, name: name ?? null, content_type: contentType, size: size ?? null, url } };
+      return {
+        text: `file:${contentType}|${fileId}|${url}`,
+        payload: { id: fileId, state, name: name ?? null, content_type: contentType, size: size ?? null, url },
+      };
     }
     case 'keyboard_response': {
       const data = own(message, 'data');

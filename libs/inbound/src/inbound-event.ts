@@ -18,7 +18,7 @@ export interface InboundEvent {
   payload: Record<string, unknown> | null;
 }
 
-/** Each outcome of parsing is one row (or group of rows) of the status table in omnichannel-protocol.md. */
+/** Each outcome of parsing is one row (or group of rows) of the status table in docs/protocol.md (section 1). */
 export type ParsedEvent =
   | { outcome: 'invalid-json' }
   | { outcome: 'missing'; path: string }

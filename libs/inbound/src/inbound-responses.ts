@@ -1,13 +1,16 @@
 import type { ParsedEvent } from './inbound-event.js';
 
-/** Status and body of each row of the status table (omnichannel-protocol.md section 1), byte for byte. */
+/** Status and body of each row of the status table (docs/protocol.md, section 1), byte for byte. */
 export interface InboundAnswer {
   status: number;
   body: Record<string, unknown>;
 }
 
 export const NOT_FOUND: InboundAnswer = { status: 404, body: { error: 'Not found' } };
-export const NO_ACTIVE_CHANNEL: InboundAnswer = { status: 400, body: { error: 'There is no active channel for received event.' } };
+export const NO_ACTIVE_CHANNEL: InboundAnswer = {
+  status: 400,
+  body: { error: 'There is no active channel for received event.' },
+};
 export const TOO_LARGE: InboundAnswer = { status: 413, body: { error: 'Request body is larger than 1 MiB' } };
 export const INVALID_JSON: InboundAnswer = { status: 500, body: { error: 'Invalid JSON in request body' } };
 export const DUPLICATE: InboundAnswer = { status: 200, body: { result: 'ok', duplicate: true } };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ActiveChannel } from '#channels';
-import { SqlTransactions, type SqlTransaction } from '#database';
+import { PreparedStatements, prepared } from '#database';
 import type { InboundEvent } from './inbound-event.js';
 
 export interface StoredInbound {
@@ -8,53 +8,51 @@ export interface StoredInbound {
   messageId: string;
 }
 
-/** Marks the path where the message was already accepted: the transaction rolls back, nothing is written. */
-export class DuplicateMessage extends Error {}
+const ACCEPT = prepared(
+  'inbound_accept',
+  `WITH chat AS (
+    INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables, agent_due_at, inbound_seq)
+    SELECT $1, $2, $3, $4, $5, $6::jsonb, now(), 1
+    WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_id = $2 AND client_message_id = $8)
+    ON CONFLICT (channel_id, client_chat_id) DO UPDATE
+      SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
+          visitor_id = EXCLUDED.visitor_id,
+          variables = chats.variables || EXCLUDED.variables,
+          last_message_at = now(),
+          agent_due_at = COALESCE(chats.agent_due_at, now()),
+          inbound_seq = chats.inbound_seq + 1
+    RETURNING id
+  )
+  INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
+  SELECT $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received' FROM chat
+  ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+  RETURNING id, chat_id`,
+);
 
 @Injectable()
 export class InboundRepository {
-  constructor(private readonly transactions: SqlTransactions) {}
+  constructor(private readonly statements: PreparedStatements) {}
 
   /**
-   * In one transaction: find or create the chat (latest visitor values win), store the message once per
-   * (channel, client message id), and let `handOff` enqueue its job. Throws DuplicateMessage, having written
-   * nothing, when the message was already accepted.
+   * The whole hand-off to the Agent in one autocommitted statement: find or create the chat (latest visitor values
+   * win), make its Agent lane due unless it already is (or is held by a worker, or waits out a backoff), bump its
+   * inbound counter, and store the message once per (channel, client message id). The chat row is locked first, then
+   * the message: the lanes' lock order. Null when the message was already accepted: a repeat seen as such writes
+   * nothing; copies racing each other may each touch the chat with the same values before one of them stores the message.
    */
-  async store(channel: ActiveChannel, event: InboundEvent, handOff: (tx: SqlTransaction, stored: StoredInbound) => Promise<void>): Promise<StoredInbound> {
-    return this.transactions.run(async (tx) => {
-      // One round trip: the chat upsert feeds the message insert.
-      const inserted = await tx.query<{ id: string; chat_id: string }>(
-        `WITH chat AS (
-           INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-           ON CONFLICT (channel_id, client_chat_id) DO UPDATE
-             SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
-                 visitor_id = EXCLUDED.visitor_id,
-                 variables = chats.variables || EXCLUDED.variables,
-                 last_message_at = now()
-           RETURNING id
-         )
-         INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
-         SELECT $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received' FROM chat
-         ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-         RETURNING id, chat_id`,
-        [
-          channel.tenantId,
-          channel.id,
-          String(event.chatId),
-          typeof event.chatId === 'number',
-          event.visitorId,
-          JSON.stringify(event.visitorFields),
-          event.kind,
-          event.clientMessageId,
-          event.text,
-          event.payload === null ? null : JSON.stringify(event.payload),
-        ],
-      );
-      if (inserted.length === 0) throw new DuplicateMessage();
-      const stored = { chatId: inserted[0].chat_id, messageId: inserted[0].id };
-      await handOff(tx, stored);
-      return stored;
-    });
+  async accept(channel: ActiveChannel, event: InboundEvent): Promise<StoredInbound | null> {
+    const rows = await this.statements.run<{ id: string; chat_id: string }>(ACCEPT, [
+      channel.tenantId,
+      channel.id,
+      String(event.chatId),
+      typeof event.chatId === 'number',
+      event.visitorId,
+      JSON.stringify(event.visitorFields),
+      event.kind,
+      event.clientMessageId,
+      event.text,
+      event.payload === null ? null : JSON.stringify(event.payload),
+    ]);
+    return rows.length === 0 ? null : { chatId: rows[0].chat_id, messageId: rows[0].id };
   }
 }

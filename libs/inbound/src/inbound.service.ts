@@ -3,11 +3,18 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { ChannelLookup, type ActiveChannel } from '#channels';
 import { MetricsService } from '#common';
-import { QueueService } from '#database';
-import { AGENT_DELIVER_QUEUE, type AgentDeliveryJob } from './agent-delivery.job.js';
+import { ChatLanes } from '#conversations';
 import { parseInboundEvent } from './inbound-event.parser.js';
-import { ACCEPTED, DUPLICATE, INTERNAL_ERROR, NO_ACTIVE_CHANNEL, TOO_LARGE, answerFor, type InboundAnswer } from './inbound-responses.js';
-import { DuplicateMessage, InboundRepository } from './inbound.repository.js';
+import {
+  ACCEPTED,
+  DUPLICATE,
+  INTERNAL_ERROR,
+  NO_ACTIVE_CHANNEL,
+  TOO_LARGE,
+  answerFor,
+  type InboundAnswer,
+} from './inbound-responses.js';
+import { InboundRepository } from './inbound.repository.js';
 import { readBody } from './request-body.js';
 
 /** Applies the status table in its order: channel (2), size (3), parsing (4–9), then storage (10–12). */
@@ -19,7 +26,7 @@ export class InboundService {
   constructor(
     private readonly lookup: ChannelLookup,
     private readonly inbound: InboundRepository,
-    private readonly queue: QueueService,
+    private readonly lanes: ChatLanes,
     metrics: MetricsService,
   ) {
     this.answered = new Counter({
@@ -52,13 +59,11 @@ export class InboundService {
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];
 
     try {
-      await this.inbound.store(channel, parsed.event, async (tx, stored) => {
-        const job: AgentDeliveryJob = { tenantId: channel.tenantId, channelId: channel.id, chatId: stored.chatId, messageId: stored.messageId };
-        await this.queue.boss.send(AGENT_DELIVER_QUEUE, job, { db: tx.queueDb, singletonKey: stored.chatId });
-      });
+      const stored = await this.inbound.accept(channel, parsed.event);
+      if (stored === null) return [DUPLICATE, 'duplicate'];
+      this.lanes.wake('agent');
       return [ACCEPTED, 'accepted'];
     } catch (error) {
-      if (error instanceof DuplicateMessage) return [DUPLICATE, 'duplicate'];
       this.logger.error({ err: error, channelId: channel.id }, 'Storing an inbound message failed');
       return [INTERNAL_ERROR, 'error'];
     }

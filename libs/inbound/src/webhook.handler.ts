@@ -79,8 +79,17 @@ export const WEBHOOK_OPENAPI_PATH = {
   '/{token}/bot_api_webhook': {
     post: {
       tags: ['omnichannel (client servers)'],
-      summary: 'A visitor event from a client server. Statuses and bodies follow the status table of omnichannel-protocol.md, in its order.',
-      parameters: [{ name: 'token', in: 'path', required: true, description: 'The channel token from platformWebhookUrl.', schema: { type: 'string' } }],
+      summary:
+        'A visitor event from a client server. Statuses and bodies follow the status table of docs/protocol.md (section 1), in its order.',
+      parameters: [
+        {
+          name: 'token',
+          in: 'path',
+          required: true,
+          description: 'The channel token from platformWebhookUrl.',
+          schema: { type: 'string' },
+        },
+      ],
       requestBody: {
         content: {
           'application/json': {
@@ -94,10 +103,22 @@ export const WEBHOOK_OPENAPI_PATH = {
         },
       },
       responses: {
-        200: { description: 'Accepted, a duplicate, or ignored.', content: { 'application/json': { example: { result: 'ok' } } } },
-        400: { description: 'No active channel, or a required parameter is missing.', content: { 'application/json': { example: { error: 'There is no active channel for received event.' } } } },
-        413: { description: 'Body larger than 1 MiB.', content: { 'application/json': { example: { error: 'Request body is larger than 1 MiB' } } } },
-        500: { description: 'Invalid JSON, malformed content, or an internal error.', content: { 'application/json': { example: { error: 'Invalid JSON in request body' } } } },
+        200: {
+          description: 'Accepted, a duplicate, or ignored.',
+          content: { 'application/json': { example: { result: 'ok' } } },
+        },
+        400: {
+          description: 'No active channel, or a required parameter is missing.',
+          content: { 'application/json': { example: { error: 'There is no active channel for received event.' } } },
+        },
+        413: {
+          description: 'Body larger than 1 MiB.',
+          content: { 'application/json': { example: { error: 'Request body is larger than 1 MiB' } } },
+        },
+        500: {
+          description: 'Invalid JSON, malformed content, or an internal error.',
+          content: { 'application/json': { example: { error: 'Invalid JSON in request body' } } },
+        },
       },
     },
   },

@@ -1,83 +1,116 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Job } from 'pg-boss';
-import { AppConfig, Coalescer } from '#common';
-import { CHAT_FIFO_QUEUE, QueueService, SqlTransactions } from '#database';
-import { AGENT_DELIVER_QUEUE, channelChatIdOf, type AgentDeliveryJob } from '#inbound';
-import { draftsFor, type AgentReply } from './agent-replies.js';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, uuid7 } from '#common';
+import {
+  ChatLanes,
+  channelChatIdOf,
+  draftsFor,
+  type AgentClaim,
+  type AgentReply,
+  type AgentSettlement,
+  type LaneWorker,
+} from '#conversations';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
-import { nextRetryDelayMs } from './delivery-policy.js';
-import { OutboundMessages } from './outbound-messages.js';
+import { decide, type AttemptVerdict } from './delivery-policy.js';
 import { OutboundMetrics } from './outbound.metrics.js';
-import { AttemptSettler } from './attempt-settler.js';
-import { OutboundRepository, type InboundWork } from './outbound.repository.js';
+import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 
 /**
- * Hands each accepted visitor message to the Agent runtime, FIFO per chat, and turns its replies into outbound
- * messages: the replies, their delivery jobs and the visitor message becoming `answered` commit together.
+ * The Agent lane: hands each chat's oldest waiting visitor message to the Agent runtime, one at a time per chat, and
+ * settles the answer: the replies queued on the send lane and the message answered, or a retry, or a failure.
  */
 @Injectable()
-export class AgentBridge implements OnModuleInit {
+export class AgentBridge implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AgentBridge.name);
-  /** Jobs fetched together load together. */
-  private readonly loads: Coalescer<string, InboundWork | null>;
+  private readonly worker: LaneWorker<AgentClaim>;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly queue: QueueService,
-    private readonly transactions: SqlTransactions,
-    private readonly settler: AttemptSettler,
-    private readonly outbound: OutboundRepository,
-    private readonly messages: OutboundMessages,
+    private readonly lanes: ChatLanes,
     private readonly runtime: AgentRuntime,
     private readonly metrics: OutboundMetrics,
   ) {
-    this.loads = new Coalescer((ids) => this.outbound.loadInbound(ids));
+    this.worker = lanes.agentWorker({ slots: LANE_SLOTS.agent, perChannel: config.channelMaxInFlight }, (claim) =>
+      this.handOff(claim),
+    );
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.queue.ensureQueue(AGENT_DELIVER_QUEUE, CHAT_FIFO_QUEUE);
-    await this.queue.work<AgentDeliveryJob>(AGENT_DELIVER_QUEUE, { batchSize: 20, loops: 2 }, (job) => this.handOff(job));
+  onApplicationBootstrap(): void {
+    this.worker.start();
   }
 
-  async handOff(job: Job<AgentDeliveryJob>): Promise<void> {
-    const work = await this.loads.push(job.data.messageId);
-    if (!work || work.status !== 'received') return this.settler.release(AGENT_DELIVER_QUEUE, job);
-    const started = performance.now();
-    let replies: AgentReply[] | null = null;
-    let failure: AgentCallFailed | null = null;
-    try {
-      replies = await this.runtime.respond(eventFor(work));
-    } catch (error) {
-      if (!(error instanceof AgentCallFailed)) throw error;
-      failure = error;
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.stop(SHUTDOWN_GRACE_MS);
+  }
+
+  /** Claim → call → settle. */
+  async handOff(claim: AgentClaim): Promise<void> {
+    const message = claim.message;
+    if (message === null) {
+      await this.settle(claim, { outcome: 'empty', messageId: null, lastError: null, retryAt: null, replies: [] });
+      return;
     }
+    const started = performance.now();
+    const { replies, verdict } = await this.call(eventFor(claim, message));
     const seconds = (performance.now() - started) / 1000;
-    if (replies) {
-      // The replies, their jobs and the visitor message becoming answered commit together; the job is completed
-      // after the commit (a job whose message is already answered is completed without calling the Agent again).
-      await this.transactions.run((tx) => this.messages.enqueue(tx, { tenantId: work.tenantId, channelId: work.channelId, chatId: work.chatId }, draftsFor(replies), work.id));
-      await this.settler.release(AGENT_DELIVER_QUEUE, job);
+    const decision = decide(verdict, message.attempts + 1 - message.scheduleBase, this.config.deliveryRetryDelaysMs);
+    if (decision.outcome === 'success') {
+      const drafts = draftsFor(replies).map((draft) => ({ ...draft, id: uuid7() }));
+      await this.settle(claim, {
+        outcome: 'answered',
+        messageId: message.id,
+        lastError: null,
+        retryAt: null,
+        replies: drafts,
+      });
       this.metrics.agentCall('answered', seconds);
       return;
     }
-    const verdict = (failure as AgentCallFailed).verdict;
-    const attempts = work.attempts + 1 - (job.data.attemptsBefore ?? 0);
-    const delay = verdict.outcome === 'retry' ? nextRetryDelayMs(this.config.deliveryRetryDelaysMs, attempts, verdict.retryAfterMs) : null;
-    const retryAt = delay === null ? null : new Date(Date.now() + delay);
-    await this.settler.settle(AGENT_DELIVER_QUEUE, job, { id: work.id, status: retryAt ? 'received' : 'failed', lastError: verdict.error }, retryAt);
+    const retryAt = decision.outcome === 'retry' ? decision.retryAt : null;
+    await this.settle(claim, {
+      outcome: decision.outcome,
+      messageId: message.id,
+      lastError: decision.error,
+      retryAt,
+      replies: [],
+    });
     this.metrics.agentCall(retryAt ? 'retried' : 'failed', seconds);
-    this.logger.warn({ messageId: work.id, chatId: work.chatId, attempts: work.attempts + 1, reason: verdict.error, retryAt }, retryAt ? 'Agent runtime call failed; retrying' : 'Agent runtime call failed finally');
+    this.logger.warn(
+      { messageId: message.id, chatId: claim.chatId, attempts: message.attempts + 1, reason: decision.error, retryAt },
+      retryAt ? 'Agent runtime call failed; retrying' : 'Agent runtime call failed finally',
+    );
+  }
+
+  private async call(event: AgentEvent): Promise<{ replies: AgentReply[]; verdict: AttemptVerdict }> {
+    try {
+      return { replies: await this.runtime.respond(event), verdict: { outcome: 'success' } };
+    } catch (error) {
+      if (error instanceof AgentCallFailed) return { replies: [], verdict: error.verdict };
+      return {
+        replies: [],
+        verdict: {
+          outcome: 'retry',
+          error: `The Agent runtime call failed: ${(error as Error)?.message ?? String(error)}`,
+          retryAfterMs: null,
+        },
+      };
+    }
+  }
+
+  private async settle(claim: AgentClaim, outcome: Omit<AgentSettlement, 'chatId' | 'lease'>): Promise<void> {
+    const dueNow = await this.lanes.settleAgent(claim, { ...outcome, chatId: claim.chatId, lease: claim.lease });
+    if (outcome.retryAt) this.worker.wakeAt(outcome.retryAt);
+    if (dueNow) this.worker.wake();
   }
 }
 
-function eventFor(work: InboundWork): AgentEvent {
+function eventFor(claim: AgentClaim, message: NonNullable<AgentClaim['message']>): AgentEvent {
   return {
-    agentId: work.agentId,
-    channelId: work.channelId,
-    chatId: work.chatId,
-    channelChatId: channelChatIdOf(work),
-    variables: work.variables,
-    visitorId: work.visitorId,
-    message: { id: work.id, clientMessageId: work.clientMessageId, text: work.text },
+    agentId: claim.agentId,
+    channelId: claim.channelId,
+    chatId: claim.chatId,
+    channelChatId: channelChatIdOf(claim),
+    variables: claim.variables,
+    visitorId: claim.visitorId,
+    message: { id: message.id, clientMessageId: message.clientMessageId, text: message.text },
   };
 }

@@ -1,4 +1,4 @@
-import type { AgentReply } from './agent-replies.js';
+import type { AgentReply } from '#conversations';
 import type { AttemptVerdict } from './delivery-policy.js';
 
 /** What the Agent runtime receives for one visitor message (protocol section 3). */

@@ -1,4 +1,5 @@
 import type { OutboundFailure } from '#common';
+import { wellFormedExcerpt } from '#conversations';
 
 /** What one attempt (a `send_message` or an Agent runtime call) came to. */
 export type AttemptVerdict =
@@ -12,14 +13,13 @@ export interface HttpAnswer {
   retryAfter?: string;
 }
 
-const EXCERPT_CHARS = 300;
 /** A Retry-After is honoured up to an hour: a client asking for a week would otherwise park its chat for a week. */
 export const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
 export const JITTER = 0.2;
 
+/** Cut on code points and scrubbed of what PostgreSQL cannot store, so that recording the attempt cannot fail. */
 function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
+  return wellFormedExcerpt(body.replace(/\s+/g, ' ').trim());
 }
 
 function describe(answer: HttpAnswer, note = ''): string {
@@ -41,8 +41,10 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 export function judgeAnswer(answer: HttpAnswer, now = Date.now()): AttemptVerdict {
   const { status } = answer;
   if (status >= 200 && status < 300) return { outcome: 'success' };
-  if (status === 408 || status === 429 || status >= 500) return { outcome: 'retry', error: describe(answer), retryAfterMs: parseRetryAfter(answer.retryAfter, now) };
-  if (status >= 300 && status < 400) return { outcome: 'fail', error: describe(answer, ' (redirects are not followed)') };
+  if (status === 408 || status === 429 || status >= 500)
+    return { outcome: 'retry', error: describe(answer), retryAfterMs: parseRetryAfter(answer.retryAfter, now) };
+  if (status >= 300 && status < 400)
+    return { outcome: 'fail', error: describe(answer, ' (redirects are not followed)') };
   return { outcome: 'fail', error: describe(answer) };
 }
 
@@ -57,8 +59,36 @@ export function judgeFailure(failure: OutboundFailure): AttemptVerdict {
  * message was (re)queued, this one included: after attempt k the k-th delay applies, ±20 %, never less than
  * what the peer asked for in Retry-After (capped).
  */
-export function nextRetryDelayMs(delays: readonly number[], attempts: number, retryAfterMs: number | null, random: () => number = Math.random): number | null {
+export function nextRetryDelayMs(
+  delays: readonly number[],
+  attempts: number,
+  retryAfterMs: number | null,
+  random: () => number = Math.random,
+): number | null {
   if (attempts < 1 || attempts > delays.length) return null;
   const jittered = Math.round(delays[attempts - 1] * (1 - JITTER + 2 * JITTER * random()));
   return retryAfterMs === null ? jittered : Math.max(jittered, Math.min(retryAfterMs, RETRY_AFTER_CAP_MS));
+}
+
+/** What an attempt means for its message and its chat's lane. */
+export type Decision =
+  { outcome: 'success' } | { outcome: 'retry'; error: string; retryAt: Date } | { outcome: 'failed'; error: string };
+
+/**
+ * The one place where a verdict becomes a settle: success; a retry at the scheduled time while the schedule lasts;
+ * failed otherwise. `attempts` counts the attempts since the message was (re)queued, this one included.
+ */
+export function decide(
+  verdict: AttemptVerdict,
+  attempts: number,
+  delays: readonly number[],
+  now = Date.now(),
+  random: () => number = Math.random,
+): Decision {
+  if (verdict.outcome === 'success') return verdict;
+  if (verdict.outcome === 'fail') return { outcome: 'failed', error: verdict.error };
+  const delay = nextRetryDelayMs(delays, attempts, verdict.retryAfterMs, random);
+  return delay === null
+    ? { outcome: 'failed', error: verdict.error }
+    : { outcome: 'retry', error: verdict.error, retryAt: new Date(now + delay) };
 }

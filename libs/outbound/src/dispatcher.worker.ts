@@ -1,80 +1,114 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Job } from 'pg-boss';
-import { AppConfig, Coalescer, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
-import { CHAT_FIFO_QUEUE, QueueService } from '#database';
-import { clientChatIdOf } from '#inbound';
-import { judgeAnswer, judgeFailure, nextRetryDelayMs, type AttemptVerdict } from './delivery-policy.js';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
+import { ChatLanes, clientChatIdOf, type LaneWorker, type SendClaim, type SendSettlement } from '#conversations';
+import { decide, judgeAnswer, judgeFailure, type AttemptVerdict } from './delivery-policy.js';
+import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 import { OutboundMetrics } from './outbound.metrics.js';
-import { AttemptSettler } from './attempt-settler.js';
-import { OutboundRepository, type DeliveryWork } from './outbound.repository.js';
-import { SEND_MESSAGE_QUEUE, type SendMessageJob } from './send-message.job.js';
 
-/** The body of `POST {webhookUrl}/send_message` (protocol section 2). */
-export function sendMessageBody(work: DeliveryWork): Record<string, unknown> {
-  const message = work.kind === 'keyboard' ? { id: work.id, kind: 'keyboard', buttons: work.buttons } : { id: work.id, kind: 'operator', text: work.text };
-  return { chat_id: clientChatIdOf(work), message };
+type Head = NonNullable<SendClaim['message']>;
+
+/** The body of `POST {webhookUrl}/send_message` (docs/outbound.md). */
+export function sendMessageBody(claim: SendClaim, message: Head): Record<string, unknown> {
+  const body =
+    message.kind === 'keyboard'
+      ? { id: message.id, kind: 'keyboard', buttons: message.buttons }
+      : { id: message.id, kind: 'operator', text: message.text };
+  return { chat_id: clientChatIdOf(claim), message: body };
 }
 
 /**
- * Delivers outbound messages, one job per message, FIFO per chat: while a message is being retried its job stays
- * in pg-boss's `retry` state, which holds back the chat's later messages and no other chat's.
+ * The send lane: delivers each chat's oldest queued reply to the client server, one at a time per chat. While it is
+ * retried, its chat's lane waits out the backoff (holding the chat's later replies, and nothing of any other chat).
  */
 @Injectable()
-export class Dispatcher implements OnModuleInit {
+export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Dispatcher.name);
-  /** Jobs fetched together load together. */
-  private readonly loads: Coalescer<string, DeliveryWork | null>;
+  private readonly worker: LaneWorker<SendClaim>;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly queue: QueueService,
-    private readonly settler: AttemptSettler,
-    private readonly outbound: OutboundRepository,
+    private readonly lanes: ChatLanes,
     private readonly http: OutboundHttpClient,
     private readonly secrets: SecretBox,
     private readonly metrics: OutboundMetrics,
   ) {
-    this.loads = new Coalescer((ids) => this.outbound.loadDelivery(ids));
+    this.worker = lanes.sendWorker({ slots: LANE_SLOTS.send, perChannel: config.channelMaxInFlight }, (claim) =>
+      this.deliver(claim),
+    );
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.queue.ensureQueue(SEND_MESSAGE_QUEUE, CHAT_FIFO_QUEUE);
-    await this.queue.work<SendMessageJob>(SEND_MESSAGE_QUEUE, { batchSize: 20, loops: 4 }, (job) => this.deliver(job));
+  onApplicationBootstrap(): void {
+    this.worker.start();
   }
 
-  async deliver(job: Job<SendMessageJob>): Promise<void> {
-    const work = await this.loads.push(job.data.messageId);
-    if (!work || work.status !== 'queued') return this.settler.release(SEND_MESSAGE_QUEUE, job);
-    const verdict = await this.attempt(work);
-    const attempts = work.attempts + 1 - job.data.attemptsBefore;
-    const delay = verdict.outcome === 'retry' ? nextRetryDelayMs(this.config.deliveryRetryDelaysMs, attempts, verdict.retryAfterMs) : null;
-    const status = verdict.outcome === 'success' ? 'delivered' : delay === null ? 'failed' : 'queued';
-    const lastError = verdict.outcome === 'success' ? null : verdict.error;
-    const retryAt = delay === null ? null : new Date(Date.now() + delay);
-    await this.settler.settle(SEND_MESSAGE_QUEUE, job, { id: work.id, status, lastError }, retryAt);
-    this.metrics.delivery(status === 'delivered' ? 'delivered' : retryAt ? 'retried' : 'failed', work.createdAt);
-    if (status === 'failed') this.logger.warn({ messageId: work.id, chatId: job.data.chatId, attempts: work.attempts + 1, reason: lastError }, 'Outbound message failed');
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.stop(SHUTDOWN_GRACE_MS);
   }
 
-  private async attempt(work: DeliveryWork): Promise<AttemptVerdict> {
+  /** Claim → send → settle. */
+  async deliver(claim: SendClaim): Promise<void> {
+    const message = claim.message;
+    if (message === null) {
+      await this.settle(claim, { outcome: 'empty', messageId: null, lastError: null, retryAt: null });
+      return;
+    }
+    const decision = decide(
+      await this.attempt(claim, message),
+      message.attempts + 1 - message.scheduleBase,
+      this.config.deliveryRetryDelaysMs,
+    );
+    if (decision.outcome === 'success') {
+      await this.settle(claim, { outcome: 'delivered', messageId: message.id, lastError: null, retryAt: null });
+      this.metrics.delivery('delivered', new Date(message.createdAt));
+      return;
+    }
+    const retryAt = decision.outcome === 'retry' ? decision.retryAt : null;
+    await this.settle(claim, { outcome: decision.outcome, messageId: message.id, lastError: decision.error, retryAt });
+    this.metrics.delivery(retryAt ? 'retried' : 'failed');
+    if (!retryAt)
+      this.logger.warn(
+        { messageId: message.id, chatId: claim.chatId, attempts: message.attempts + 1, reason: decision.error },
+        'Outbound message failed',
+      );
+  }
+
+  private async attempt(claim: SendClaim, message: Head): Promise<AttemptVerdict> {
     let token: string | null;
     try {
-      token = work.webhookTokenEncrypted === null ? null : this.secrets.open(work.webhookTokenEncrypted);
+      token = claim.webhookTokenEncrypted === null ? null : this.secrets.open(claim.webhookTokenEncrypted);
     } catch {
       // Waiting cannot fix this (SECRETS_KEY changed since the token was stored), and retrying would hold the chat.
-      return { outcome: 'fail', error: "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message" };
+      return {
+        outcome: 'fail',
+        error:
+          "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message",
+      };
     }
     try {
       const response = await this.http.request({
         method: 'POST',
-        url: methodUrl(work.webhookUrl, 'send_message'),
-        headers: { 'Idempotency-Key': work.id, ...(token === null ? {} : { Authorization: `Token ${token}` }) },
-        body: sendMessageBody(work),
+        url: methodUrl(claim.webhookUrl, 'send_message'),
+        headers: { 'Idempotency-Key': message.id, ...(token === null ? {} : { Authorization: `Token ${token}` }) },
+        body: sendMessageBody(claim, message),
       });
-      return judgeAnswer({ status: response.status, bodyExcerpt: response.bodyExcerpt, retryAfter: response.headers['retry-after'] });
+      return judgeAnswer({
+        status: response.status,
+        bodyExcerpt: response.bodyExcerpt,
+        retryAfter: response.headers['retry-after'],
+      });
     } catch (error) {
       if (error instanceof OutboundFailure) return judgeFailure(error);
-      throw error;
+      return {
+        outcome: 'retry',
+        error: `send_message failed: ${(error as Error)?.message ?? String(error)}`,
+        retryAfterMs: null,
+      };
     }
+  }
+
+  private async settle(claim: SendClaim, outcome: Omit<SendSettlement, 'chatId' | 'lease'>): Promise<void> {
+    const dueNow = await this.lanes.settleSend(claim, { ...outcome, chatId: claim.chatId, lease: claim.lease });
+    if (outcome.retryAt) this.worker.wakeAt(outcome.retryAt);
+    if (dueNow) this.worker.wake();
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AgentReply } from './agent-replies.js';
+import type { AgentReply } from '#conversations';
 import { AgentRuntime, type AgentEvent } from './agent-runtime.js';
 
 /** So that a fresh checkout works end to end with no Agent runtime: every message is answered `Echo: <text>`. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, USER_AGENT } from '#common';
-import { parseAgentAnswer, type AgentReply } from './agent-replies.js';
+import { parseAgentAnswer, type AgentReply } from '#conversations';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
 import { judgeAnswer } from './delivery-policy.js';
 
@@ -34,9 +34,15 @@ export class HttpAgentRuntime extends AgentRuntime {
     } catch (error) {
       throw new AgentCallFailed({ outcome: 'retry', error: describeFetchError(error), retryAfterMs: null });
     }
-    const verdict = judgeAnswer({ status: response.status, bodyExcerpt: body.slice(0, 500), retryAfter: response.headers.get('retry-after') ?? undefined });
-    if (verdict.outcome !== 'success') throw new AgentCallFailed({ ...verdict, error: `Agent runtime answered ${verdict.error}` });
-    if (Buffer.byteLength(body) > MAX_ANSWER_BYTES) throw new AgentCallFailed({ outcome: 'fail', error: 'The Agent runtime answered with a body over 1 MiB' });
+    const verdict = judgeAnswer({
+      status: response.status,
+      bodyExcerpt: body.slice(0, 500),
+      retryAfter: response.headers.get('retry-after') ?? undefined,
+    });
+    if (verdict.outcome !== 'success')
+      throw new AgentCallFailed({ ...verdict, error: `Agent runtime answered ${verdict.error}` });
+    if (Buffer.byteLength(body) > MAX_ANSWER_BYTES)
+      throw new AgentCallFailed({ outcome: 'fail', error: 'The Agent runtime answered with a body over 1 MiB' });
     try {
       return parseAgentAnswer(body);
     } catch (error) {
@@ -47,7 +53,11 @@ export class HttpAgentRuntime extends AgentRuntime {
 
 function describeFetchError(error: unknown): string {
   const name = (error as { name?: string } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `Agent runtime did not answer within ${AGENT_CALL_TIMEOUT_MS / 1000} s`;
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return `Agent runtime did not answer within ${AGENT_CALL_TIMEOUT_MS / 1000} s`;
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return `Agent runtime unreachable: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`.slice(0, 300);
+  return `Agent runtime unreachable: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`.slice(
+    0,
+    300,
+  );
 }

@@ -1,23 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '#common';
-import { AGENT_DELIVER_QUEUE } from '#inbound';
-import { OutboundRepository } from './outbound.repository.js';
-import { SEND_MESSAGE_QUEUE } from './send-message.job.js';
+import { ChatLanesRepository } from '#conversations';
 
 export type AttemptOutcome = 'delivered' | 'retried' | 'failed';
 export type AgentOutcome = 'answered' | 'retried' | 'failed';
 
-/** Deliveries by outcome, queued → 2xx latency, Agent call latency, and queue depth read live at each scrape. */
+/** Deliveries by outcome, queued → 2xx latency, Agent call latency, and lane depth read live at each scrape. */
 @Injectable()
 export class OutboundMetrics {
   private readonly deliveries: Counter<'outcome'>;
   private readonly latency: Histogram;
   private readonly agentCalls: Histogram<'outcome'>;
 
-  constructor(metrics: MetricsService, outbound: OutboundRepository) {
+  constructor(metrics: MetricsService, lanes: ChatLanesRepository) {
     const registers = [metrics.registry];
-    this.deliveries = new Counter({ name: 'outbound_deliveries_total', help: 'send_message attempts, by outcome: delivered, retried or failed (finally).', labelNames: ['outcome'] as const, registers });
+    this.deliveries = new Counter({
+      name: 'outbound_deliveries_total',
+      help: 'send_message attempts, by outcome: delivered, retried or failed (finally).',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
     this.latency = new Histogram({
       name: 'outbound_delivery_latency_seconds',
       help: 'From an outbound message being queued to the client server answering 2xx.',
@@ -32,14 +35,14 @@ export class OutboundMetrics {
       registers,
     });
     new Gauge({
-      name: 'queue_depth',
-      help: 'Jobs waiting (created), waiting to be retried (retry) or running (active), by queue.',
-      labelNames: ['queue', 'state'] as const,
+      name: 'lane_depth',
+      help: 'Chats with work in a lane (agent: visitor messages for the Agent; send: replies for the client server), by state: due now, waiting out a retry backoff, or claimed by a worker.',
+      labelNames: ['lane', 'state'] as const,
       registers,
       async collect() {
         this.reset();
-        for (const queue of [AGENT_DELIVER_QUEUE, SEND_MESSAGE_QUEUE]) for (const state of ['created', 'retry', 'active']) this.set({ queue, state }, 0);
-        for (const row of await outbound.queueDepth([AGENT_DELIVER_QUEUE, SEND_MESSAGE_QUEUE])) this.set({ queue: row.name, state: row.state }, row.count);
+        for (const row of await lanes.depth())
+          for (const state of ['due', 'backoff', 'claimed'] as const) this.set({ lane: row.lane, state }, row[state]);
       },
     });
   }

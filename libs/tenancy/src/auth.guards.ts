@@ -7,7 +7,8 @@ async function authenticate(context: ExecutionContext, tenants: TenantsService):
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   const header = request.headers.authorization;
   const caller = await tenants.identify(Array.isArray(header) ? header[0] : header);
-  if (!caller) throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or invalid credentials: send Authorization: Bearer <token>.');
+  if (!caller)
+    throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or invalid credentials: send Authorization: Bearer <token>.');
   request.caller = caller;
   return caller;
 }

@@ -1,11 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
 import { OperatorGuard } from './auth.guards.js';
 import { ApiKeyDto, CreateTenantDto, CreatedTenantDto, TenantDto } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
 
-const OPERATOR_ONLY: DocumentedError = [403, 'FORBIDDEN', 'This route is for the platform operator; a tenant API key cannot use it.'];
+const OPERATOR_ONLY: DocumentedError = [
+  403,
+  'FORBIDDEN',
+  'This route is for the platform operator; a tenant API key cannot use it.',
+];
 
 @ApiTags('tenants (operator)')
 @ApiBearerAuth()
@@ -18,7 +29,12 @@ export class TenantsController {
   @Post()
   @ApiOperation({ summary: 'Create a tenant and its first API key (shown only in this response).' })
   @ApiCreatedResponse({ type: CreatedTenantDto })
-  @ApiErrors([400, 'VALIDATION_FAILED', 'The request is invalid: check name.', [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }]])
+  @ApiErrors([
+    400,
+    'VALIDATION_FAILED',
+    'The request is invalid: check name.',
+    [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }],
+  ])
   create(@Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
     return this.tenants.create(body.name);
   }
@@ -31,7 +47,7 @@ export class TenantsController {
   }
 
   @Post(':tenantId/api-keys')
-  @ApiOperation({ summary: "Create another API key for a tenant (shown only in this response)." })
+  @ApiOperation({ summary: 'Create another API key for a tenant (shown only in this response).' })
   @ApiCreatedResponse({ type: ApiKeyDto })
   @ApiErrors([404, 'NOT_FOUND', 'Tenant not found.'])
   createApiKey(@Param('tenantId') tenantId: string): Promise<ApiKeyDto> {

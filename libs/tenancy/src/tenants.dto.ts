@@ -20,7 +20,10 @@ export class TenantDto {
 }
 
 export class CreatedTenantDto extends TenantDto {
-  @ApiProperty({ example: 'csk_Qm9vLWJhci1iYXotcXV4LXF1dXgtY29yZ2UtZ3JhdWx0', description: 'Shown only here; only its hash is stored.' })
+  @ApiProperty({
+    example: 'csk_Qm9vLWJhci1iYXotcXV4LXF1dXgtY29yZ2UtZ3JhdWx0',
+    description: 'Shown only here; only its hash is stored.',
+  })
   apiKey!: string;
 }
 
@@ -28,7 +31,10 @@ export class ApiKeyDto {
   @ApiProperty({ example: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' })
   id!: string;
 
-  @ApiProperty({ example: 'csk_Qm9vLWJhci1iYXotcXV4LXF1dXgtY29yZ2UtZ3JhdWx0', description: 'Shown only here; only its hash is stored.' })
+  @ApiProperty({
+    example: 'csk_Qm9vLWJhci1iYXotcXV4LXF1dXgtY29yZ2UtZ3JhdWx0',
+    description: 'Shown only here; only its hash is stored.',
+  })
   apiKey!: string;
 
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })

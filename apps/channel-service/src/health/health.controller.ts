@@ -23,7 +23,9 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: 200 when the database answers, else 503.' })
   @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' } } } } })
-  @ApiServiceUnavailableResponse({ schema: { example: { error: 'The database is not answering.', code: 'NOT_READY' } } })
+  @ApiServiceUnavailableResponse({
+    schema: { example: { error: 'The database is not answering.', code: 'NOT_READY' } },
+  })
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.pingCheck('database').withTimeout(READY_TIMEOUT_MS)]);

@@ -1,6 +1,6 @@
 /**
- * Gathers calls made close together into one batch: `push` resolves with the batch's result for that item. Jobs
- * fetched together load and settle together this way, one statement for many instead of one each; `windowMs` is how
+ * Gathers calls made close together into one batch: `push` resolves with the batch's result for that item. Outcomes
+ * that end close together settle together this way, one statement for many instead of one each; `windowMs` is how
  * long a batch waits for company after its first item (0: until the current turn of the event loop ends).
  */
 export class Coalescer<In, Out> {

@@ -18,6 +18,7 @@ export interface AppConfigFields {
   outboundAllowPrivateNetworks: boolean;
   allowHttpWebhooks: boolean;
   deliveryRetryDelaysMs: readonly number[];
+  channelMaxInFlight: number;
   role: Role;
   migrateOnStart: boolean;
   logLevel: LogLevel;
@@ -36,6 +37,7 @@ export class AppConfig implements AppConfigFields {
   readonly outboundAllowPrivateNetworks!: boolean;
   readonly allowHttpWebhooks!: boolean;
   readonly deliveryRetryDelaysMs!: readonly number[];
+  readonly channelMaxInFlight!: number;
   readonly role!: Role;
   readonly migrateOnStart!: boolean;
   readonly logLevel!: LogLevel;

@@ -6,6 +6,10 @@ import { AppConfig } from './app-config.js';
 @Module({})
 export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }, SecretBox], exports: [AppConfig, SecretBox] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: AppConfig, useValue: config }, SecretBox],
+      exports: [AppConfig, SecretBox],
+    };
   }
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { ConfigError } from './config.error.js';
-import { DEFAULT_RETRY_DELAYS_MS, loadConfig, loadDatabaseSettings, type DevSecrets, type Environment } from './load-config.js';
+import {
+  DEFAULT_RETRY_DELAYS_MS,
+  loadConfig,
+  loadDatabaseSettings,
+  type DevSecrets,
+  type Environment,
+} from './load-config.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const devSecrets = (): DevSecrets => ({ platformAdminToken: 'generated-token-0123456789', secretsKey: KEY });
@@ -71,9 +77,37 @@ describe('loadConfig', () => {
   it('names every missing required variable in production, one line each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems).toHaveLength(5);
-    for (const name of ['DATABASE_URL', 'PUBLIC_BASE_URL', 'PLATFORM_ADMIN_TOKEN', 'SECRETS_KEY', 'AGENT_RUNTIME_URL']) {
-      expect(problems.filter((line) => line.startsWith(`Missing required environment variable ${name}:`))).toHaveLength(1);
+    for (const name of [
+      'DATABASE_URL',
+      'PUBLIC_BASE_URL',
+      'PLATFORM_ADMIN_TOKEN',
+      'SECRETS_KEY',
+      'AGENT_RUNTIME_URL',
+    ]) {
+      expect(problems.filter((line) => line.startsWith(`Missing required environment variable ${name}:`))).toHaveLength(
+        1,
+      );
     }
+  });
+
+  it('refuses every CHANGE_ME placeholder left in the deployment file, one line each, naming what to set', () => {
+    const problems = problemsOf({
+      ...PRODUCTION,
+      PUBLIC_BASE_URL: 'CHANGE_ME',
+      PLATFORM_ADMIN_TOKEN: 'CHANGE_ME',
+      SECRETS_KEY: 'CHANGE_ME',
+      AGENT_RUNTIME_URL: 'CHANGE_ME',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^PUBLIC_BASE_URL is still CHANGE_ME .*: set it to the public base URL/),
+      expect.stringMatching(/^PLATFORM_ADMIN_TOKEN is still CHANGE_ME .*: set it to the operator bearer token/),
+      expect.stringMatching(/^SECRETS_KEY is still CHANGE_ME .*: set it to a 32-byte AES-256-GCM key/),
+      expect.stringMatching(/^AGENT_RUNTIME_URL is still CHANGE_ME .*: set it to the base URL of the Agent runtime/),
+    ]);
+    // Outside production too: a placeholder is never a value, and no secret is generated in its stead.
+    expect(problemsOf({ PLATFORM_ADMIN_TOKEN: 'CHANGE_ME' })).toEqual([
+      expect.stringMatching(/^PLATFORM_ADMIN_TOKEN is still CHANGE_ME/),
+    ]);
   });
 
   it('treats blank values as missing', () => {
@@ -98,10 +132,25 @@ describe('loadConfig', () => {
 
   it('parses the remaining variables', () => {
     const config = loadConfig(
-      { ...PRODUCTION, DELIVERY_RETRY_DELAYS_MS: ' 10, 20 ,30', ROLE: 'worker', MIGRATE_ON_START: 'true', ALLOW_HTTP_WEBHOOKS: '1', LOG_LEVEL: 'debug' },
+      {
+        ...PRODUCTION,
+        DELIVERY_RETRY_DELAYS_MS: ' 10, 20 ,30',
+        ROLE: 'worker',
+        MIGRATE_ON_START: 'true',
+        ALLOW_HTTP_WEBHOOKS: '1',
+        LOG_LEVEL: 'debug',
+      },
       devSecrets,
     );
-    expect(config).toMatchObject({ deliveryRetryDelaysMs: [10, 20, 30], role: 'worker', runsHttp: false, runsWorkers: true, migrateOnStart: true, allowHttpWebhooks: true, logLevel: 'debug' });
+    expect(config).toMatchObject({
+      deliveryRetryDelaysMs: [10, 20, 30],
+      role: 'worker',
+      runsHttp: false,
+      runsWorkers: true,
+      migrateOnStart: true,
+      allowHttpWebhooks: true,
+      logLevel: 'debug',
+    });
   });
 
   it('never puts a secret value into a problem', () => {
@@ -112,7 +161,9 @@ describe('loadConfig', () => {
 
 describe('loadDatabaseSettings', () => {
   it('needs only DATABASE_URL, even in production', () => {
-    expect(loadDatabaseSettings({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/x' }).databaseUrl).toBe('postgresql://db/x');
+    expect(loadDatabaseSettings({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/x' }).databaseUrl).toBe(
+      'postgresql://db/x',
+    );
     expect(() => loadDatabaseSettings({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL/);
     expect(loadDatabaseSettings({}).databaseUrl).toBeNull();
   });

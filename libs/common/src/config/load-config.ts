@@ -9,7 +9,13 @@ export interface DevSecrets {
   secretsKey: string;
 }
 
+/** Chats of one channel worked at once per replica and lane: a slow or dead client server holds at most this many slots. */
+export const DEFAULT_CHANNEL_MAX_IN_FLIGHT = 32;
+
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30000, 120000, 600000, 1800000, 3600000] as const;
+
+/** What deploy/channel-service.env holds where the operator must put a value of their own. */
+export const PLACEHOLDER = 'CHANGE_ME';
 
 const REQUIRED_IN_PRODUCTION: Readonly<Record<string, string>> = {
   DATABASE_URL: 'the PostgreSQL connection string',
@@ -25,8 +31,19 @@ const REQUIRED_IN_PRODUCTION: Readonly<Record<string, string>> = {
  */
 export function loadConfig(env: Environment, devSecrets: (dataDir: string) => DevSecrets): AppConfig {
   const problems: string[] = [];
+  const placeholders = new Set<string>();
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
+    if (value === PLACEHOLDER) {
+      // Never a real value, in any environment: the operator has not set it yet.
+      if (!placeholders.has(name)) {
+        placeholders.add(name);
+        problems.push(
+          `${name} is still ${PLACEHOLDER} (the placeholder in deploy/channel-service.env): set it to ${REQUIRED_IN_PRODUCTION[name] ?? 'a real value'}.`,
+        );
+      }
+      return undefined;
+    }
     return value === undefined || value === '' ? undefined : value;
   };
 
@@ -34,18 +51,31 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
   const production = nodeEnv === 'production';
   if (production) {
     for (const [name, meaning] of Object.entries(REQUIRED_IN_PRODUCTION)) {
-      if (read(name) === undefined) problems.push(`Missing required environment variable ${name}: ${meaning}.`);
+      if (read(name) === undefined && !placeholders.has(name))
+        problems.push(`Missing required environment variable ${name}: ${meaning}.`);
     }
   }
 
   const dataDir = resolve(read('DATA_DIR') ?? '.data');
   const port = parsePort(read('PORT'), problems);
   const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'), problems);
-  const publicBaseUrl = parseHttpUrl('PUBLIC_BASE_URL', read('PUBLIC_BASE_URL'), problems) ?? `http://localhost:${port}`;
+  const publicBaseUrl =
+    parseHttpUrl('PUBLIC_BASE_URL', read('PUBLIC_BASE_URL'), problems) ?? `http://localhost:${port}`;
   const agentRuntimeUrl = parseHttpUrl('AGENT_RUNTIME_URL', read('AGENT_RUNTIME_URL'), problems);
-  const outboundAllowPrivateNetworks = parseBoolean('OUTBOUND_ALLOW_PRIVATE_NETWORKS', read('OUTBOUND_ALLOW_PRIVATE_NETWORKS'), !production, problems);
+  const outboundAllowPrivateNetworks = parseBoolean(
+    'OUTBOUND_ALLOW_PRIVATE_NETWORKS',
+    read('OUTBOUND_ALLOW_PRIVATE_NETWORKS'),
+    !production,
+    problems,
+  );
   const allowHttpWebhooks = parseBoolean('ALLOW_HTTP_WEBHOOKS', read('ALLOW_HTTP_WEBHOOKS'), !production, problems);
   const deliveryRetryDelaysMs = parseDelays(read('DELIVERY_RETRY_DELAYS_MS'), problems);
+  const channelMaxInFlight = parsePositiveInt(
+    'CHANNEL_MAX_IN_FLIGHT',
+    read('CHANNEL_MAX_IN_FLIGHT'),
+    DEFAULT_CHANNEL_MAX_IN_FLIGHT,
+    problems,
+  );
   const role = parseEnum<Role>('ROLE', read('ROLE'), ROLES, 'all', problems);
   const migrateOnStart = parseBoolean('MIGRATE_ON_START', read('MIGRATE_ON_START'), databaseUrl === null, problems);
   const logLevel = parseEnum<LogLevel>('LOG_LEVEL', read('LOG_LEVEL'), LOG_LEVELS, 'info', problems);
@@ -74,6 +104,7 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     outboundAllowPrivateNetworks,
     allowHttpWebhooks,
     deliveryRetryDelaysMs,
+    channelMaxInFlight,
     role,
     migrateOnStart,
     logLevel,
@@ -136,13 +167,28 @@ function parseDelays(value: string | undefined, problems: string[]): readonly nu
   if (value === undefined) return DEFAULT_RETRY_DELAYS_MS;
   const parts = value.split(',').map((part) => part.trim());
   if (parts.some((part) => !/^\d+$/.test(part))) {
-    problems.push(`DELIVERY_RETRY_DELAYS_MS must be comma-separated whole milliseconds, e.g. 1000,5000,30000, not "${value}".`);
+    problems.push(
+      `DELIVERY_RETRY_DELAYS_MS must be comma-separated whole milliseconds, e.g. 1000,5000,30000, not "${value}".`,
+    );
     return DEFAULT_RETRY_DELAYS_MS;
   }
   return parts.map(Number);
 }
 
-function parseEnum<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T, problems: string[]): T {
+function parsePositiveInt(name: string, value: string | undefined, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback;
+  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 100_000) return Number(value);
+  problems.push(`${name} must be a whole number from 1 to 100000, not "${value}".`);
+  return fallback;
+}
+
+function parseEnum<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+  problems: string[],
+): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   problems.push(`${name} must be one of ${allowed.join(', ')}, not "${value}".`);
@@ -169,7 +215,8 @@ export function loadDatabaseSettings(env: Environment): DatabaseSettings {
   const problems: string[] = [];
   const url = env.DATABASE_URL?.trim() || undefined;
   const production = env.NODE_ENV?.trim() === 'production';
-  if (production && url === undefined) problems.push(`Missing required environment variable DATABASE_URL: ${REQUIRED_IN_PRODUCTION.DATABASE_URL}.`);
+  if (production && url === undefined)
+    problems.push(`Missing required environment variable DATABASE_URL: ${REQUIRED_IN_PRODUCTION.DATABASE_URL}.`);
   const databaseUrl = parseDatabaseUrl(url, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { databaseUrl, dataDir: resolve(env.DATA_DIR?.trim() || '.data') };

@@ -9,7 +9,12 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' && typeof (error as BodyParserError).status === 'number';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number'
+  );
 }
 
 const BODY_PARSER_MESSAGES: Readonly<Record<string, [ErrorCode, string]>> = {
@@ -43,13 +48,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // Express wraps body-parser's errors in an HttpException; the original says what was wrong.
     const parserError = exception instanceof HttpException ? exception.cause : exception;
     if (isBodyParserError(parserError) && parserError.status < 500) {
-      const [code, message] = BODY_PARSER_MESSAGES[parserError.type] ?? [codeForStatus(parserError.status), 'The request body could not be read.'];
+      const [code, message] = BODY_PARSER_MESSAGES[parserError.type] ?? [
+        codeForStatus(parserError.status),
+        'The request body could not be read.',
+      ];
       return [parserError.status, { error: message, code }];
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       // Outside the admin API, an unknown path answers as the Omnichannel protocol documents (row 1).
-      if (status === 404 && !path.startsWith('/api/') && messageOf(exception) === 'Not found') return [404, { error: 'Not found' }];
+      if (status === 404 && !path.startsWith('/api/') && messageOf(exception) === 'Not found')
+        return [404, { error: 'Not found' }];
       if (status >= 500) return [status, { error: 'Internal server error', code: codeForStatus(status), requestId }];
       return [status, { error: messageOf(exception), code: codeForStatus(status) }];
     }

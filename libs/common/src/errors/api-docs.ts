@@ -26,9 +26,18 @@ export type DocumentedError = [status: number, code: string, error: string, deta
 export function ApiErrors(...errors: DocumentedError[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...errors.map(([status, code, error, details]) =>
-      ApiResponse({ status, description: `${code}: ${error}`, type: ErrorResponseDto, example: details ? { error, code, details } : { error, code } }),
+      ApiResponse({
+        status,
+        description: `${code}: ${error}`,
+        type: ErrorResponseDto,
+        example: details ? { error, code, details } : { error, code },
+      }),
     ),
   );
 }
 
-export const UNAUTHORIZED_DOC: DocumentedError = [401, 'UNAUTHORIZED', 'Missing or invalid credentials: send Authorization: Bearer <token>.'];
+export const UNAUTHORIZED_DOC: DocumentedError = [
+  401,
+  'UNAUTHORIZED',
+  'Missing or invalid credentials: send Authorization: Bearer <token>.',
+];

@@ -5,7 +5,10 @@ import { ErrorCode } from './error-code.js';
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: message.replace(/^property /, '') }));
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.replace(/^property /, ''),
+    }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }

@@ -21,11 +21,15 @@ describe('isLinkLocalAddress', () => {
 describe('linkLocalBlockingLookup', () => {
   it('passes ordinary answers through in both callback forms', async () => {
     const single = await new Promise<[string | LookupAddress[], number | undefined]>((resolve, reject) =>
-      linkLocalBlockingLookup('localhost', { family: 4 }, (error, address, family) => (error ? reject(error) : resolve([address, family]))),
+      linkLocalBlockingLookup('localhost', { family: 4 }, (error, address, family) =>
+        error ? reject(error) : resolve([address, family]),
+      ),
     );
     expect(single).toEqual(['127.0.0.1', 4]);
     const all = await new Promise<string | LookupAddress[]>((resolve, reject) =>
-      linkLocalBlockingLookup('localhost', { family: 4, all: true }, (error, address) => (error ? reject(error) : resolve(address))),
+      linkLocalBlockingLookup('localhost', { family: 4, all: true }, (error, address) =>
+        error ? reject(error) : resolve(address),
+      ),
     );
     expect(all).toEqual([{ address: '127.0.0.1', family: 4 }]);
   });

@@ -2,8 +2,11 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent, type RequestFilteringAgentOptions } from 'request-filtering-agent';
-
+import {
+  RequestFilteringHttpAgent,
+  RequestFilteringHttpsAgent,
+  type RequestFilteringAgentOptions,
+} from 'request-filtering-agent';
 
 export const CONNECT_TIMEOUT_CODE = 'ECONNECT_TIMEOUT';
 
@@ -30,7 +33,9 @@ function withConnectTimeout(socket: Duplex | Socket, timeoutMs: number): Duplex 
   const net = socket as Socket;
   if (!net.connecting) return socket;
   const timer = setTimeout(() => {
-    net.destroy(Object.assign(new Error(`Connection not established within ${timeoutMs} ms`), { code: CONNECT_TIMEOUT_CODE }));
+    net.destroy(
+      Object.assign(new Error(`Connection not established within ${timeoutMs} ms`), { code: CONNECT_TIMEOUT_CODE }),
+    );
   }, timeoutMs);
   const clear = (): void => clearTimeout(timer);
   net.once('connect', clear);
@@ -59,7 +64,12 @@ export function linkLocalBlockingLookup(hostname: string, options: LookupOptions
     if (error) return callback(error, []);
     const blocked = addresses.find((entry) => isLinkLocalAddress(entry.address));
     if (blocked) {
-      return callback(Object.assign(new Error(`DNS lookup ${blocked.address} is not allowed. Because, It is a link-local address.`), { code: 'EADDRBLOCKED' }), []);
+      return callback(
+        Object.assign(new Error(`DNS lookup ${blocked.address} is not allowed. Because, It is a link-local address.`), {
+          code: 'EADDRBLOCKED',
+        }),
+        [],
+      );
     }
     if (options.all) return callback(null, addresses);
     callback(null, addresses[0].address, addresses[0].family);
@@ -75,7 +85,10 @@ export class OutboundHttpAgent extends RequestFilteringHttpAgent {
   }
 
   override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return withConnectTimeout(super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener), this.outbound.connectTimeoutMs);
+    return withConnectTimeout(
+      super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener),
+      this.outbound.connectTimeoutMs,
+    );
   }
 }
 
@@ -85,6 +98,9 @@ export class OutboundHttpsAgent extends RequestFilteringHttpsAgent {
   }
 
   override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return withConnectTimeout(super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener), this.outbound.connectTimeoutMs);
+    return withConnectTimeout(
+      super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener),
+      this.outbound.connectTimeoutMs,
+    );
   }
 }

@@ -74,7 +74,12 @@ export class OutboundHttpClient {
       return {
         status: response.status,
         bodyExcerpt: body.slice(0, BODY_EXCERPT_CHARS),
-        headers: Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name.toLowerCase(), value === undefined || value === null ? undefined : String(value)])),
+        headers: Object.fromEntries(
+          Object.entries(response.headers).map(([name, value]) => [
+            name.toLowerCase(),
+            value === undefined || value === null ? undefined : String(value),
+          ]),
+        ),
       };
     } catch (error) {
       throw classify(error, timeoutMs);
@@ -89,10 +94,19 @@ export function classify(error: unknown, timeoutMs: number): OutboundFailure {
   const cause = axiosError?.cause as { code?: string; message?: string } | undefined;
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
   if (/is not allowed\. Because/.test(message)) {
-    return new OutboundFailure('blocked', `Blocked by the outbound network policy: ${message.replace(/\(family:.*?\)\s*/, '').replace(/^DNS lookup /, '')}`);
+    return new OutboundFailure(
+      'blocked',
+      `Blocked by the outbound network policy: ${message.replace(/\(family:.*?\)\s*/, '').replace(/^DNS lookup /, '')}`,
+    );
   }
-  if (code === CONNECT_TIMEOUT_CODE || cause?.code === CONNECT_TIMEOUT_CODE) return new OutboundFailure('timeout', `Timed out connecting after ${CONNECT_TIMEOUT_MS / 1000} s`);
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || axiosError?.name === 'CanceledError') {
+  if (code === CONNECT_TIMEOUT_CODE || cause?.code === CONNECT_TIMEOUT_CODE)
+    return new OutboundFailure('timeout', `Timed out connecting after ${CONNECT_TIMEOUT_MS / 1000} s`);
+  if (
+    code === 'ECONNABORTED' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ERR_CANCELED' ||
+    axiosError?.name === 'CanceledError'
+  ) {
     return new OutboundFailure('timeout', `Timed out after ${timeoutMs / 1000} s without a complete response`);
   }
   const networkCode = cause?.code ?? code ?? 'ERROR';

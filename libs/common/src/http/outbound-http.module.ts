@@ -10,8 +10,16 @@ import { CONNECT_TIMEOUT_MS, OutboundHttpClient } from './outbound-http.client.j
     HttpModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
-        const options = { allowPrivateNetworks: config.outboundAllowPrivateNetworks, connectTimeoutMs: CONNECT_TIMEOUT_MS };
-        return { httpAgent: new OutboundHttpAgent(options), httpsAgent: new OutboundHttpsAgent(options), maxRedirects: 0, proxy: false };
+        const options = {
+          allowPrivateNetworks: config.outboundAllowPrivateNetworks,
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        };
+        return {
+          httpAgent: new OutboundHttpAgent(options),
+          httpsAgent: new OutboundHttpsAgent(options),
+          maxRedirects: 0,
+          proxy: false,
+        };
       },
     }),
   ],

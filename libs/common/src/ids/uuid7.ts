@@ -5,8 +5,8 @@ let sequence = 0;
 
 /**
  * A UUIDv7 (RFC 9562) whose values only grow within this process: the 12-bit `rand_a` field counts up inside one
- * millisecond. Rows and pg-boss jobs written in one transaction share a timestamp, so PostgreSQL orders them by
- * this id; increasing ids keep an Agent's replies in the order it gave them.
+ * millisecond. Replies written by one statement share a timestamp, so PostgreSQL orders them by this id;
+ * increasing ids keep an Agent's replies in the order it gave them.
  */
 export function uuid7(now = Date.now()): string {
   if (now > lastMs) {

@@ -52,8 +52,18 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 @Global()
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, destination: LogDestination = pino.destination({ fd: 1, sync: false })): DynamicModule {
-    const root = pino({ level: config.logLevel, redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED }, serializers: { err: serializeError } }, redactingDestination(destination));
+  static forRoot(
+    config: AppConfig,
+    destination: LogDestination = pino.destination({ fd: 1, sync: false }),
+  ): DynamicModule {
+    const root = pino(
+      {
+        level: config.logLevel,
+        redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
+        serializers: { err: serializeError },
+      },
+      redactingDestination(destination),
+    );
     return {
       module: LoggingModule,
       providers: [{ provide: ROOT_LOGGER, useValue: root }],
@@ -64,8 +74,10 @@ export class LoggingModule {
             logger: root,
             genReqId: assignRequestId,
             serializers: { req: serializeRequest, err: serializeError },
-            // Called when the request starts and again when it ends; only the end knows the matched route.
-            customProps: (req) => ((req as Request).route ? { route: routeTemplate(req as Request) } : {}),
+            // Called when the request starts and again when it ends. Only the end knows the matched route (at the
+            // start Nest's catch-all may stand in for it), so only the request's last line carries `route`, once.
+            customProps: (req, res) =>
+              res.headersSent && (req as Request).route ? { route: routeTemplate(req as Request) } : {},
             customLogLevel: (_req, res, error) => (error ? 'error' : logLevelForStatus(res.statusCode)),
             autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
           },

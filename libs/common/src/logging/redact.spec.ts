@@ -5,7 +5,10 @@ describe('redactWebhookToken', () => {
   it.each([
     ['/abcDEF_123-x/bot_api_webhook', '/[REDACTED]/bot_api_webhook'],
     ['http://h:3000/tok/bot_api_webhook?x=1', 'http://h:3000/[REDACTED]/bot_api_webhook?x=1'],
-    ['{"url":"/t0k3n/bot_api_webhook","other":"/t0k3n/bot_api_webhook"}', '{"url":"/[REDACTED]/bot_api_webhook","other":"/[REDACTED]/bot_api_webhook"}'],
+    [
+      '{"url":"/t0k3n/bot_api_webhook","other":"/t0k3n/bot_api_webhook"}',
+      '{"url":"/[REDACTED]/bot_api_webhook","other":"/[REDACTED]/bot_api_webhook"}',
+    ],
   ])('redacts %s', (input, expected) => {
     expect(redactWebhookToken(input)).toBe(expected);
   });

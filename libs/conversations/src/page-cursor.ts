@@ -12,6 +12,9 @@ export function encodeCursor(position: PagePosition): string {
 
 export function decodeCursor(cursor: string): PagePosition {
   const match = /^(\d{1,19}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check cursor.', [{ field: 'cursor', message: 'cursor must be a nextCursor value from a previous page' }]);
+  if (!match)
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check cursor.', [
+      { field: 'cursor', message: 'cursor must be a nextCursor value from a previous page' },
+    ]);
   return { micros: match[1], id: match[2] };
 }

@@ -58,7 +58,8 @@ export function readReply(value: unknown, path: string, problems: FieldError[]):
   if (!absent(text)) {
     if (typeof text !== 'string') problems.push({ field: at('text'), message: 'must be a string' });
     else if (hasNul(text)) problems.push({ field: at('text'), message: 'must not contain NUL (\\u0000) characters' });
-    else if (Buffer.byteLength(text, 'utf8') > TEXT_MAX_BYTES) problems.push({ field: at('text'), message: 'must be at most 64 KiB' });
+    else if (Buffer.byteLength(text, 'utf8') > TEXT_MAX_BYTES)
+      problems.push({ field: at('text'), message: 'must be at most 64 KiB' });
     else reply.text = text;
   }
   const buttons = own(value, 'buttons');
@@ -71,18 +72,30 @@ export function readReply(value: unknown, path: string, problems: FieldError[]):
     const url = isObject(file) ? own(file, 'url') : undefined;
     const name = isObject(file) ? own(file, 'name') : undefined;
     if (!isObject(file)) problems.push({ field: at('file'), message: 'must be an object with a url' });
-    else if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url) || url.length > URL_MAX) problems.push({ field: at('file.url'), message: 'must be an absolute http(s) URL of at most 4096 characters' });
-    else if (hasNul(url)) problems.push({ field: at('file.url'), message: 'must not contain NUL (\\u0000) characters' });
-    else if (!absent(name) && (typeof name !== 'string' || hasNul(name))) problems.push({ field: at('file.name'), message: 'must be a string without NUL characters' });
+    else if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url) || url.length > URL_MAX)
+      problems.push({ field: at('file.url'), message: 'must be an absolute http(s) URL of at most 4096 characters' });
+    else if (hasNul(url))
+      problems.push({ field: at('file.url'), message: 'must not contain NUL (\\u0000) characters' });
+    else if (!absent(name) && (typeof name !== 'string' || hasNul(name)))
+      problems.push({ field: at('file.name'), message: 'must be a string without NUL characters' });
     else reply.file = typeof name === 'string' ? { url, name } : { url };
   }
-  if (absent(text) && absent(buttons) && absent(file)) problems.push({ field: path || 'body', message: 'must have at least one of text, buttons or file' });
+  if (absent(text) && absent(buttons) && absent(file))
+    problems.push({ field: path || 'body', message: 'must have at least one of text, buttons or file' });
   return reply;
 }
 
 function readButtons(value: unknown, path: string, problems: FieldError[]): Button[][] | null {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ROWS || !value.every((row) => Array.isArray(row) && row.length > 0 && row.length <= MAX_BUTTONS_PER_ROW)) {
-    problems.push({ field: path, message: `must be 1 to ${MAX_ROWS} rows, each an array of 1 to ${MAX_BUTTONS_PER_ROW} buttons` });
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > MAX_ROWS ||
+    !value.every((row) => Array.isArray(row) && row.length > 0 && row.length <= MAX_BUTTONS_PER_ROW)
+  ) {
+    problems.push({
+      field: path,
+      message: `must be 1 to ${MAX_ROWS} rows, each an array of 1 to ${MAX_BUTTONS_PER_ROW} buttons`,
+    });
     return null;
   }
   const before = problems.length;
@@ -90,9 +103,21 @@ function readButtons(value: unknown, path: string, problems: FieldError[]): Butt
     row.map((button, b) => {
       const id = isObject(button) ? own(button, 'id') : undefined;
       const text = isObject(button) ? own(button, 'text') : undefined;
-      const validId = (typeof id === 'string' && id.length > 0 && id.length <= 255) || (typeof id === 'number' && Number.isSafeInteger(id));
-      if (!validId || hasNul(id) || typeof text !== 'string' || text.length === 0 || text.length > LABEL_MAX || hasNul(text)) {
-        problems.push({ field: `${path}[${r}][${b}]`, message: 'must be {"id": string or integer, "text": non-empty string}, without NUL characters' });
+      const validId =
+        (typeof id === 'string' && id.length > 0 && id.length <= 255) ||
+        (typeof id === 'number' && Number.isSafeInteger(id));
+      if (
+        !validId ||
+        hasNul(id) ||
+        typeof text !== 'string' ||
+        text.length === 0 ||
+        text.length > LABEL_MAX ||
+        hasNul(text)
+      ) {
+        problems.push({
+          field: `${path}[${r}][${b}]`,
+          message: 'must be {"id": string or integer, "text": non-empty string}, without NUL characters',
+        });
       }
       return { id: String(id), text: String(text) };
     }),
@@ -113,15 +138,20 @@ export function parseAgentAnswer(body: string): AgentReply[] {
   if (replies.length > MAX_REPLIES) throw new Error(`The Agent runtime answered with more than ${MAX_REPLIES} replies`);
   const problems: FieldError[] = [];
   const read = replies.map((reply, index) => readReply(reply, `replies[${index}]`, problems));
-  if (problems.length > 0) throw new Error(`The Agent runtime answered with an invalid reply: ${problems[0].field} ${problems[0].message}`);
+  if (problems.length > 0)
+    throw new Error(`The Agent runtime answered with an invalid reply: ${problems[0].field} ${problems[0].message}`);
   return read as AgentReply[];
 }
 
 /** Protocol section 2: the text, then a file as a link (files as files are not supported), then the keyboard. */
 export function draftsFor(replies: readonly AgentReply[]): OutboundDraft[] {
   return replies.flatMap((reply) => [
-    ...(reply.text !== undefined ? [{ kind: 'operator' as const, text: reply.text, buttons: null, payload: null }] : []),
-    ...(reply.file ? [{ kind: 'operator' as const, text: reply.file.url, buttons: null, payload: { file: reply.file } }] : []),
+    ...(reply.text !== undefined
+      ? [{ kind: 'operator' as const, text: reply.text, buttons: null, payload: null }]
+      : []),
+    ...(reply.file
+      ? [{ kind: 'operator' as const, text: reply.file.url, buttons: null, payload: { file: reply.file } }]
+      : []),
     ...(reply.buttons ? [{ kind: 'keyboard' as const, text: null, buttons: reply.buttons, payload: null }] : []),
   ]);
 }

@@ -7,7 +7,12 @@ describe('page cursors', () => {
     expect(decodeCursor(encodeCursor(position))).toEqual(position);
   });
 
-  it.each(['', 'garbage', Buffer.from('12:not-a-uuid').toString('base64url'), Buffer.from("1; DROP TABLE chats:x").toString('base64url')])('refuse %j with a validation error', (cursor) => {
+  it.each([
+    '',
+    'garbage',
+    Buffer.from('12:not-a-uuid').toString('base64url'),
+    Buffer.from('1; DROP TABLE chats:x').toString('base64url'),
+  ])('refuse %j with a validation error', (cursor) => {
     expect(() => decodeCursor(cursor)).toThrow('check cursor');
   });
 });

@@ -20,7 +20,10 @@ export class MessagesController {
       'Queue a failed message again: an outbound message is delivered again (after the chat’s earlier messages), an inbound one is handed to the Agent again. Its retry schedule starts over; attempts keep counting.',
   })
   @ApiAcceptedResponse({ type: MessageDto, description: 'The message, queued (outbound) or received (inbound) again.' })
-  @ApiErrors([404, 'NOT_FOUND', 'Message not found.'], [409, 'CONFLICT', 'Only a failed message can be retried; this one is delivered.'])
+  @ApiErrors(
+    [404, 'NOT_FOUND', 'Message not found.'],
+    [409, 'CONFLICT', 'Only a failed message can be retried; this one is delivered.'],
+  )
   retry(@TenantId() tenantId: string, @Param('messageId') messageId: string): Promise<MessageDto> {
     return this.messages.retry(tenantId, messageId);
   }

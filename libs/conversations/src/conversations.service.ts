@@ -1,20 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelsRepository, channelNotFound } from '#channels';
-import { AppError, ErrorCode, type FieldError } from '#common';
+import { AppError, ErrorCode, uuid7, type FieldError } from '#common';
 import { SqlTransactions } from '#database';
-import { channelChatIdOf, clientChatIdOf } from '#inbound';
-import { draftsFor, readReply } from './agent-replies.js';
-import type { ChatDto, ChatPageDto, MessageDto, MessagePageDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
-import { ConversationsRepository, type ChatRow, type MessageRow } from './conversations.repository.js';
-import { OutboundMessages } from './outbound-messages.js';
+import { channelChatIdOf, clientChatIdOf } from './chat.entity.js';
+import { ChatLanes } from './chat-lanes.service.js';
+import type { ChatDto, ChatPageDto, MessagePageDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
+import { ConversationsRepository, type ChatRow } from './conversations.repository.js';
+import { toMessage } from './message.mapper.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { draftsFor, readReply } from './replies.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 
-function page<Row extends { id: string; position: string }, Item>(rows: Row[], limit: number, toItem: (row: Row) => Item): { items: Item[]; nextCursor: string | null } {
+function page<Row extends { id: string; position: string }, Item>(
+  rows: Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  return { items: items.map(toItem), nextCursor: rows.length > limit && last ? encodeCursor({ micros: last.position, id: last.id }) : null };
+  return {
+    items: items.map(toItem),
+    nextCursor: rows.length > limit && last ? encodeCursor({ micros: last.position, id: last.id }) : null,
+  };
 }
 
 function toChat(row: ChatRow): ChatDto {
@@ -29,38 +37,34 @@ function toChat(row: ChatRow): ChatDto {
   };
 }
 
-export function toMessage(row: MessageRow): MessageDto {
-  return {
-    id: row.id,
-    direction: row.direction,
-    text: row.text,
-    ...(row.buttons === null ? {} : { buttons: row.buttons }),
-    ...(row.client_message_id === null ? {} : { clientMessageId: row.client_message_id }),
-    status: row.status,
-    attempts: row.attempts,
-    ...(row.last_error === null ? {} : { lastError: row.last_error }),
-    createdAt: row.created_at,
-    ...(row.delivered_at === null ? {} : { deliveredAt: row.delivered_at }),
-  };
-}
-
-/** The admin view of a channel's chats and their messages (admin-api.md "Chats and messages"). */
+/** The admin view of a channel's chats and their messages (docs/admin-api.md "Chats and messages"). */
 @Injectable()
 export class ConversationsService {
   constructor(
     private readonly conversations: ConversationsRepository,
     private readonly channels: ChannelsRepository,
     private readonly transactions: SqlTransactions,
-    private readonly outbound: OutboundMessages,
+    private readonly lanes: ChatLanes,
   ) {}
 
-  async listChats(tenantId: string, channelId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<ChatPageDto> {
+  async listChats(
+    tenantId: string,
+    channelId: string,
+    limit = DEFAULT_PAGE_SIZE,
+    cursor?: string,
+  ): Promise<ChatPageDto> {
     const after = cursor === undefined ? null : decodeCursor(cursor);
     await this.requireChannel(tenantId, channelId);
     return page(await this.conversations.listChats(tenantId, channelId, limit, after), limit, toChat);
   }
 
-  async listMessages(tenantId: string, channelId: string, chatId: string, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<MessagePageDto> {
+  async listMessages(
+    tenantId: string,
+    channelId: string,
+    chatId: string,
+    limit = DEFAULT_PAGE_SIZE,
+    cursor?: string,
+  ): Promise<MessagePageDto> {
     const after = cursor === undefined ? null : decodeCursor(cursor);
     await this.requireChannel(tenantId, channelId);
     const id = await this.requireChat(tenantId, channelId, chatId);
@@ -72,11 +76,22 @@ export class ConversationsService {
     const problems: FieldError[] = [];
     const reply = readReply(body, '', problems);
     if (!reply || problems.length > 0) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, `The request is invalid: check ${[...new Set(problems.map((p) => p.field))].join(', ')}.`, problems);
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        `The request is invalid: check ${[...new Set(problems.map((p) => p.field))].join(', ')}.`,
+        problems,
+      );
     }
     await this.requireChannel(tenantId, channelId);
     const id = await this.requireChat(tenantId, channelId, chatId);
-    const [first, ...followUps] = await this.transactions.run((tx) => this.outbound.enqueue(tx, { tenantId, channelId, chatId: id }, draftsFor([reply])));
+    const drafts = draftsFor([reply]).map((draft) => ({ ...draft, id: uuid7() }));
+    const rows = await this.transactions.run((tx) =>
+      this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
+    );
+    // The chat went away between the lookup and the insert (its channel deleted).
+    if (rows.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found.');
+    this.lanes.wake('send');
+    const [first, ...followUps] = rows;
     return followUps.length > 0 ? { ...toMessage(first), followUps: followUps.map(toMessage) } : toMessage(first);
   }
 

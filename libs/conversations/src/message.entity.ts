@@ -1,18 +1,19 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ChannelEntity } from '#channels';
 import { ChatEntity } from './chat.entity.js';
-
-export type MessageDirection = 'inbound' | 'outbound';
-export type InboundStatus = 'received' | 'answered' | 'failed';
-export type OutboundStatus = 'queued' | 'delivered' | 'failed';
+import type { InboundStatus, MessageDirection, OutboundStatus } from './message-status.js';
 
 /**
  * Both directions of a chat. An inbound message is stored once per (channel, client message id): the unique
  * index, not an `if`, is what keeps a retried event from reaching the Agent twice.
  */
 @Entity({ name: 'messages' })
-@Index('messages_channel_client_message_key', ['channelId', 'clientMessageId'], { unique: true, where: '"client_message_id" IS NOT NULL' })
+@Index('messages_channel_client_message_key', ['channelId', 'clientMessageId'], {
+  unique: true,
+  where: '"client_message_id" IS NOT NULL',
+})
 @Index('messages_chat_created_idx', ['chatId', 'createdAt'])
+@Index('messages_chat_pending_idx', ['chatId', 'createdAt', 'id'], { where: `"status" IN ('received', 'queued')` })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -58,6 +59,10 @@ export class MessageEntity {
 
   @Column({ name: 'attempts', type: 'integer', default: 0 })
   attempts!: number;
+
+  /** `attempts` when the message was last queued by hand (the retry endpoint): its retry schedule starts there. */
+  @Column({ name: 'schedule_base', type: 'integer', default: 0 })
+  scheduleBase!: number;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;

@@ -10,7 +10,12 @@ import { ConversationsService } from './conversations.service.js';
 @ApiErrors(
   UNAUTHORIZED_DOC,
   [403, 'FORBIDDEN', 'This route is for tenants; the operator token cannot use it.'],
-  [400, 'VALIDATION_FAILED', 'The request is invalid: check limit.', [{ field: 'limit', message: 'limit must not be greater than 200' }]],
+  [
+    400,
+    'VALIDATION_FAILED',
+    'The request is invalid: check limit.',
+    [{ field: 'limit', message: 'limit must not be greater than 200' }],
+  ],
 )
 @UseGuards(TenantGuard)
 @Controller('api/v1/channels/:channelId/chats')
@@ -21,15 +26,27 @@ export class ConversationsController {
   @ApiOperation({ summary: "A channel's chats, newest activity first, paginated." })
   @ApiOkResponse({ type: ChatPageDto })
   @ApiErrors([404, 'NOT_FOUND', 'Channel not found.'])
-  listChats(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Query() query: PageQueryDto): Promise<ChatPageDto> {
+  listChats(
+    @TenantId() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<ChatPageDto> {
     return this.conversations.listChats(tenantId, channelId, query.limit, query.cursor);
   }
 
   @Get(':chatId/messages')
-  @ApiOperation({ summary: "A chat's messages in order, both directions, paginated. `chatId` is the internal id or the client's chat_id." })
+  @ApiOperation({
+    summary:
+      "A chat's messages in order, both directions, paginated. `chatId` is the internal id or the client's chat_id.",
+  })
   @ApiOkResponse({ type: MessagePageDto })
   @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
-  listMessages(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Param('chatId') chatId: string, @Query() query: PageQueryDto): Promise<MessagePageDto> {
+  listMessages(
+    @TenantId() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Param('chatId') chatId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<MessagePageDto> {
     return this.conversations.listMessages(tenantId, channelId, chatId, query.limit, query.cursor);
   }
 
@@ -37,11 +54,19 @@ export class ConversationsController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      'The Agent (or any Platform service) writes first into an existing chat: text, buttons and/or a file link, queued and delivered with send_message like any reply. `chatId` is the internal id or the client\'s chat_id.',
+      "The Agent (or any Platform service) writes first into an existing chat: text, buttons and/or a file link, queued and delivered with send_message like any reply. `chatId` is the internal id or the client's chat_id.",
   })
-  @ApiAcceptedResponse({ type: QueuedMessageDto, description: 'The queued outbound message (with followUps when the request made several).' })
+  @ApiAcceptedResponse({
+    type: QueuedMessageDto,
+    description: 'The queued outbound message (with followUps when the request made several).',
+  })
   @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
-  write(@TenantId() tenantId: string, @Param('channelId') channelId: string, @Param('chatId') chatId: string, @Body() body: WriteMessageDto): Promise<QueuedMessageDto> {
+  write(
+    @TenantId() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Param('chatId') chatId: string,
+    @Body() body: WriteMessageDto,
+  ): Promise<QueuedMessageDto> {
     return this.conversations.write(tenantId, channelId, chatId, body);
   }
 }

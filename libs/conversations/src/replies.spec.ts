@@ -1,13 +1,39 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FieldError } from '#common';
-import { draftsFor, parseAgentAnswer, readReply } from './agent-replies.js';
+import { draftsFor, parseAgentAnswer, readReply } from './replies.js';
 
 describe('parseAgentAnswer', () => {
   it('reads the documented answer, ignoring unknown keys', () => {
     const replies = parseAgentAnswer(
-      JSON.stringify({ replies: [{ text: 'Hi' }, { buttons: [[{ id: '1', text: 'Yes' }, { id: 2, text: 'No' }]], mood: 'happy' }, { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } }], trace: 'x' }),
+      JSON.stringify({
+        replies: [
+          { text: 'Hi' },
+          {
+            buttons: [
+              [
+                { id: '1', text: 'Yes' },
+                { id: 2, text: 'No' },
+              ],
+            ],
+            mood: 'happy',
+          },
+          { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } },
+        ],
+        trace: 'x',
+      }),
     );
-    expect(replies).toEqual([{ text: 'Hi' }, { buttons: [[{ id: '1', text: 'Yes' }, { id: '2', text: 'No' }]] }, { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } }]);
+    expect(replies).toEqual([
+      { text: 'Hi' },
+      {
+        buttons: [
+          [
+            { id: '1', text: 'Yes' },
+            { id: '2', text: 'No' },
+          ],
+        ],
+      },
+      { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } },
+    ]);
     expect(parseAgentAnswer('{"replies":[]}')).toEqual([]);
   });
 
@@ -49,7 +75,12 @@ describe('draftsFor', () => {
       { kind: 'operator', text: 'Pick one', buttons: null, payload: null },
       { kind: 'keyboard', text: null, buttons: [[{ id: '1', text: 'Yes' }]], payload: null },
       { kind: 'operator', text: 'Here it is', buttons: null, payload: null },
-      { kind: 'operator', text: 'https://f.example/a.pdf', buttons: null, payload: { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } } },
+      {
+        kind: 'operator',
+        text: 'https://f.example/a.pdf',
+        buttons: null,
+        payload: { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } },
+      },
       { kind: 'operator', text: '', buttons: null, payload: null },
     ]);
   });

@@ -22,7 +22,11 @@ export class ChatDto {
   @ApiProperty({ example: '7d1f3c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b' })
   id!: string;
 
-  @ApiProperty({ example: 1042, description: "The client's chat_id, with the JSON type it was sent with.", oneOf: [{ type: 'integer' }, { type: 'string' }] })
+  @ApiProperty({
+    example: 1042,
+    description: "The client's chat_id, with the JSON type it was sent with.",
+    oneOf: [{ type: 'integer' }, { type: 'string' }],
+  })
   clientChatId!: number | string;
 
   @ApiProperty({ example: '1042|omnichannel' })
@@ -57,7 +61,10 @@ export class MessageDto {
   @ApiPropertyOptional({ example: 'm-1' })
   clientMessageId?: string;
 
-  @ApiProperty({ example: 'received', description: 'inbound: received | answered | failed; outbound: queued | delivered | failed' })
+  @ApiProperty({
+    example: 'received',
+    description: 'inbound: received | answered | failed; outbound: queued | delivered | failed',
+  })
   status!: string;
 
   @ApiProperty({ example: 0 })
@@ -96,18 +103,33 @@ export class WriteMessageDto {
   @IsString()
   text?: string;
 
-  @ApiPropertyOptional({ example: [[{ id: '1', text: 'Yes' }, { id: '2', text: 'No' }]], description: 'Rows of {id, text}: one keyboard message, sent after the text.' })
+  @ApiPropertyOptional({
+    example: [
+      [
+        { id: '1', text: 'Yes' },
+        { id: '2', text: 'No' },
+      ],
+    ],
+    description: 'Rows of {id, text}: one keyboard message, sent after the text.',
+  })
   @IsOptional()
   @IsArray()
   buttons?: unknown[];
 
-  @ApiPropertyOptional({ example: { url: 'https://files.example.com/a.pdf', name: 'a.pdf' }, description: 'Sent as a link: an operator message whose text is the URL.' })
+  @ApiPropertyOptional({
+    example: { url: 'https://files.example.com/a.pdf', name: 'a.pdf' },
+    description: 'Sent as a link: an operator message whose text is the URL.',
+  })
   @IsOptional()
   @IsObject()
   file?: Record<string, unknown>;
 }
 
 export class QueuedMessageDto extends MessageDto {
-  @ApiPropertyOptional({ type: [MessageDto], description: 'When the request made more than one message (text, file link, keyboard), the others, in sending order.' })
+  @ApiPropertyOptional({
+    type: [MessageDto],
+    description:
+      'When the request made more than one message (text, file link, keyboard), the others, in sending order.',
+  })
   followUps?: MessageDto[];
 }

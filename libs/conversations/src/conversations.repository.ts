@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { SqlTransaction } from '#database';
+import { isUuid } from '#tenancy';
+import { MICROS_OF, messageColumns, type MessageRow } from './message.mapper.js';
+import type { PagePosition } from './page-cursor.js';
+import type { OutboundDraft } from './replies.js';
+
+export interface ChatRow {
+  id: string;
+  clientChatId: string;
+  clientChatIdIsNumber: boolean;
+  visitorId: string;
+  variables: Record<string, string>;
+  createdAt: Date;
+  lastMessageAt: Date;
+  position: string;
+}
+
+export interface ChatRef {
+  tenantId: string;
+  channelId: string;
+  chatId: string;
+}
+
+export interface NewOutbound extends OutboundDraft {
+  id: string;
+}
+
+export type RequeuedMessage = MessageRow & { chatId: string };
+
+const FROM_MICROS = `'epoch'::timestamptz + $3::bigint * interval '1 microsecond'`;
+
+/**
+ * Chats and messages as the admin API reads and writes them. Every writer locks the chat row before its messages
+ * (the lanes' lock order), and a write that adds work makes its lane due and bumps the lane's counter.
+ */
+@Injectable()
+export class ConversationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Newest activity first. Returns up to `limit + 1` rows, so the caller knows whether a next page exists. */
+  listChats(tenantId: string, channelId: string, limit: number, after: PagePosition | null): Promise<ChatRow[]> {
+    return this.dataSource.query(
+      `SELECT id, client_chat_id AS "clientChatId", client_chat_id_is_number AS "clientChatIdIsNumber", visitor_id AS "visitorId",
+              variables, created_at AS "createdAt", last_message_at AS "lastMessageAt", ${MICROS_OF('last_message_at')} AS position
+       FROM chats
+       WHERE tenant_id = $1 AND channel_id = $2
+         AND ($3::bigint IS NULL OR (last_message_at, id) < (${FROM_MICROS}, $4::uuid))
+       ORDER BY last_message_at DESC, id DESC
+       LIMIT $5`,
+      [tenantId, channelId, after?.micros ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  /** By internal id first (when it is a uuid), then by the client's chat_id. */
+  async findChatId(tenantId: string, channelId: string, chatId: string): Promise<string | null> {
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM chats WHERE tenant_id = $1 AND channel_id = $2 AND (id = $3::uuid OR client_chat_id = $4)
+       ORDER BY (id = $3::uuid) DESC NULLS LAST LIMIT 1`,
+      [tenantId, channelId, isUuid(chatId) ? chatId : null, chatId],
+    )) as { id: string }[];
+    return rows[0]?.id ?? null;
+  }
+
+  /** Oldest first, both directions. Returns up to `limit + 1` rows. */
+  listMessages(tenantId: string, chatId: string, limit: number, after: PagePosition | null): Promise<MessageRow[]> {
+    return this.dataSource.query(
+      `SELECT ${messageColumns()}
+       FROM messages
+       WHERE tenant_id = $1 AND chat_id = $2
+         AND ($3::bigint IS NULL OR (created_at, id) > (${FROM_MICROS}, $4::uuid))
+       ORDER BY created_at ASC, id ASC
+       LIMIT $5`,
+      [tenantId, chatId, after?.micros ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  /**
+   * Queues outbound messages in the given order (ids and timestamps both increase) behind the chat's earlier ones.
+   * The chat row is updated (hence locked) first: the insert reads from it.
+   */
+  async insertOutbound(tx: SqlTransaction, chat: ChatRef, messages: readonly NewOutbound[]): Promise<MessageRow[]> {
+    return tx.query<MessageRow>(
+      `WITH chat AS (
+         UPDATE chats SET last_message_at = now(), outbound_seq = outbound_seq + 1, send_due_at = COALESCE(send_due_at, now())
+         WHERE id = $3 AND tenant_id = $1 RETURNING id
+       )
+       INSERT INTO messages AS m (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
+       SELECT d.id, $1, $2, chat.id, 'outbound', d.kind, d.text, d.buttons, d.payload, 'queued', clock_timestamp()
+       FROM chat, jsonb_to_recordset($4::jsonb) AS d(id uuid, kind text, text text, buttons jsonb, payload jsonb)
+       ORDER BY d.id
+       RETURNING ${messageColumns('m')}`,
+      [chat.tenantId, chat.channelId, chat.chatId, JSON.stringify(messages)],
+    );
+  }
+
+  /**
+   * A failed message of the tenant back to queued (outbound) or received (inbound), its retry schedule starting over,
+   * and its lane due; null when the tenant has no such failed message.
+   */
+  async requeueFailed(tx: SqlTransaction, tenantId: string, messageId: string): Promise<RequeuedMessage | null> {
+    if (!isUuid(messageId)) return null;
+    const [target] = await tx.query<{ chat_id: string; direction: string }>(
+      `SELECT chat_id, direction FROM messages WHERE tenant_id = $1 AND id = $2 AND status = 'failed'`,
+      [tenantId, messageId],
+    );
+    if (!target) return null;
+    const inbound = target.direction === 'inbound';
+    await tx.query(
+      inbound
+        ? `UPDATE chats SET inbound_seq = inbound_seq + 1, agent_due_at = COALESCE(agent_due_at, now()) WHERE id = $1`
+        : `UPDATE chats SET outbound_seq = outbound_seq + 1, send_due_at = COALESCE(send_due_at, now()) WHERE id = $1`,
+      [target.chat_id],
+    );
+    const rows = await tx.query<RequeuedMessage>(
+      `UPDATE messages SET status = CASE direction WHEN 'outbound' THEN 'queued' ELSE 'received' END, schedule_base = attempts
+       WHERE tenant_id = $1 AND id = $2 AND status = 'failed'
+       RETURNING ${messageColumns()}, chat_id AS "chatId"`,
+      [tenantId, messageId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findStatus(tenantId: string, messageId: string): Promise<string | null> {
+    if (!isUuid(messageId)) return null;
+    const rows = (await this.dataSource.query('SELECT status FROM messages WHERE tenant_id = $1 AND id = $2', [
+      tenantId,
+      messageId,
+    ])) as { status: string }[];
+    return rows[0]?.status ?? null;
+  }
+}

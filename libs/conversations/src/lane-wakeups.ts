@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '#common';
+import { LANES, type Lane } from './message-status.js';
+
+const CHANNEL = 'chat_lanes';
+/** At most one NOTIFY per lane in this window: NOTIFY takes a cluster-wide lock at commit, so never one per message. */
+export const NOTIFY_WINDOW_MS = 10;
+const RELISTEN_MS = 1_000;
+
+/**
+ * Tells lane workers that work is due: this process's own workers at once, other replicas through a NOTIFY sent off
+ * the write path and batched. A wake-up that is lost costs at most one poll (LANE_POLL_MS).
+ */
+@Injectable()
+export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LaneWakeups.name);
+  private readonly replica = randomUUID();
+  private readonly workers = new Map<Lane, (() => void)[]>();
+  private readonly pending = new Map<Lane, NodeJS.Timeout>();
+  private listener: pg.Client | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** A worker of this process, woken whenever `lane` has new work. */
+  register(lane: Lane, wake: () => void): void {
+    this.workers.set(lane, [...(this.workers.get(lane) ?? []), wake]);
+  }
+
+  wake(lane: Lane): void {
+    this.wakeLocal(lane);
+    if (this.pending.has(lane) || this.closed) return;
+    const timer = setTimeout(() => {
+      this.pending.delete(lane);
+      this.dataSource
+        .query('SELECT pg_notify($1, $2)', [CHANNEL, `${lane}:${this.replica}`])
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'NOTIFY failed; other replicas see the work at their next poll'),
+        );
+    }, NOTIFY_WINDOW_MS);
+    timer.unref();
+    this.pending.set(lane, timer);
+  }
+
+  private wakeLocal(lane: Lane): void {
+    for (const wake of this.workers.get(lane) ?? []) wake();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.runsWorkers) await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed || this.config.databaseUrl === null) return;
+    const client = new pg.Client({
+      connectionString: this.config.databaseUrl,
+      application_name: 'channel-service-wakeups',
+    });
+    const relisten = (error: Error): void => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      client.end().catch(() => undefined);
+      if (this.closed) return;
+      this.logger.warn({ err: error }, 'Lost the wake-up connection; polling until it is back');
+      setTimeout(() => void this.listen(), RELISTEN_MS).unref();
+    };
+    client.on('error', relisten);
+    client.on('notification', (message) => {
+      const [lane, replica] = (message.payload ?? '').split(':');
+      if (replica !== this.replica && (LANES as readonly string[]).includes(lane)) this.wakeLocal(lane as Lane);
+    });
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      relisten(error as Error);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+  }
+}
