@@ -52,3 +52,4 @@ export {
 } from './errors/api-docs.js';
 export { uuid7 } from './ids/uuid7.js';
 export { Coalescer } from './batching/coalescer.js';
+export { textProblem, isWellFormedText, scrubText, wellFormedExcerpt } from './text/well-formed.js';

@@ -13,7 +13,7 @@ import { LaneWakeups } from './lane-wakeups.js';
 import { LaneWorker } from './lane-worker.js';
 import type { Lane } from './message-status.js';
 import { SettleBatches } from './settle-batches.js';
-import { wellFormedExcerpt } from './text.js';
+import { wellFormedExcerpt } from '#common';
 
 export interface LaneWorkerSettings {
   slots: number;

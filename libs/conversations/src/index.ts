@@ -29,4 +29,3 @@ export {
   type OutboundDraft,
   type Button,
 } from './replies.js';
-export { wellFormedExcerpt } from './text.js';

@@ -1,5 +1,4 @@
-import type { OutboundFailure } from '#common';
-import { wellFormedExcerpt } from '#conversations';
+import { wellFormedExcerpt, type OutboundFailure } from '#common';
 
 /** What one attempt (a `send_message` or an Agent runtime call) came to. */
 export type AttemptVerdict =
