@@ -144,6 +144,38 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     expect(fields.body).toEqual({ error: 'Invalid request body: visitor.fields must be an object, not a string' });
   });
 
+  it('row 8: half a surrogate pair anywhere we store it is 500 naming the field, stores nothing and logs no error', async () => {
+    t.logs.length = 0;
+    const before = await counts(t);
+    const cases: [string, Record<string, unknown>][] = [
+      ['visitor.fields.name', { ...visitorEvent(), visitor: { id: 'v', fields: { name: 'Ann \ud83d' } } }],
+      [
+        'message.data.url',
+        {
+          ...visitorEvent(),
+          message: { id: 'f-1', kind: 'file_visitor', data: { state: 'ready', url: 'https://files.example/\ude00' } },
+        },
+      ],
+      [
+        'message.data.button.text',
+        { ...visitorEvent(), message: { id: 'k-1', kind: 'keyboard_response', data: { button: { text: '\ud83d' } } } },
+      ],
+      // Two distinct ids that the database would both have stored as "dup-\ufffd": neither is a duplicate of the other.
+      ['message.id', visitorEvent({ messageId: 'dup-\ud800' })],
+      ['message.id', visitorEvent({ messageId: 'dup-\ud801' })],
+    ];
+    for (const [path, body] of cases) {
+      const res = await postEvent(t, token, body);
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({
+        error: `Invalid request body: ${path} must be well-formed Unicode (it contains half of a surrogate pair)`,
+      });
+    }
+    expect(await counts(t)).toEqual(before);
+    expect(t.logs.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    expect(t.logs.join('')).not.toContain('Ann');
+  });
+
   it('row 9: a file that is not ready is ignored and stores nothing, so its ready copy is processed', async () => {
     const file = (state: string) => ({
       ...visitorEvent({ chatId: 'file-chat' }),
@@ -283,6 +315,41 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     expect(t.logs.join('')).not.toContain(token);
   });
 
+  it('a misrouted URL or a query string never puts a token or a key in a log line', async () => {
+    t.logs.length = 0;
+    const misrouted = [
+      `/${token}/bot_api_hook`,
+      `/${token}/BOT_API_WEBHOOK`,
+      `/${token}`,
+      `/${token}/send_message`,
+      `/${token}%2Fbot_api_webhook`,
+      `/${token}/bot_api_webhook?token=${token}`,
+    ];
+    for (const path of misrouted)
+      await request(t.baseUrl)
+        .post(path)
+        .send(visitorEvent({ messageId: 'misrouted' }));
+    await request(t.baseUrl)
+      .get(`/api/v1/agents?key=${acme.apiKey}&limit=1`)
+      .set('authorization', `Bearer ${acme.apiKey}`)
+      .set('referer', `https://console.example/${token}?key=${acme.apiKey}`)
+      .expect(200);
+    const logged = t.logs.join('');
+    expect(logged).not.toContain(token);
+    expect(logged).not.toContain(encodeURIComponent(token));
+    expect(logged).not.toContain(acme.apiKey);
+    expect(logged).not.toContain(acme.apiKey.slice(4));
+    // What the lines keep: method, status, the route template or "(unmatched)", and a redacted path.
+    const lines = t.logs.map((line) => JSON.parse(line) as { req?: { url?: string }; res?: { statusCode?: number } });
+    expect(lines.map((line) => line.req?.url).filter(Boolean)).toEqual(
+      expect.arrayContaining([
+        '/[REDACTED]/bot_api_hook',
+        '/[REDACTED]',
+        '/api/v1/agents?key=[REDACTED]&limit=[REDACTED]',
+      ]),
+    );
+  });
+
   describe('deactivating, rotating or deleting a channel', () => {
     async function activeChannel(): Promise<{ id: string; token: string }> {
       const channel = await makeChannel(t, acme, 'a-1', { webhookUrl: client.url, active: true });
@@ -309,6 +376,58 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
       const channel = await activeChannel();
       await asTenant(t, acme).delete(`/api/v1/channels/${channel.id}`).expect(204);
       expect((await postEvent(t, channel.token, visitorEvent({ messageId: 'after-delete' }))).body).toEqual(NO_CHANNEL);
+    });
+
+    it('a channel deleted or deactivated while its webhooks are in flight answers row 2, never 500', async () => {
+      t.logs.length = 0;
+      for (const change of ['delete', 'deactivate'] as const) {
+        const channel = await activeChannel();
+        const posts = Array.from({ length: 120 }, (_, n) =>
+          postEvent(
+            t,
+            channel.token,
+            visitorEvent({ chatId: `race-${change}-${n % 7}`, messageId: `race-${change}-${n}` }),
+          ),
+        );
+        const admin = asTenant(t, acme);
+        const changed =
+          change === 'delete'
+            ? admin.delete(`/api/v1/channels/${channel.id}`).expect(204)
+            : admin.patch(`/api/v1/channels/${channel.id}`, { active: false }).expect(200);
+        const [answers] = await Promise.all([Promise.all(posts), changed]);
+        for (const res of answers) {
+          expect([200, 400]).toContain(res.status);
+          if (res.status === 400) expect(res.body).toEqual(NO_CHANNEL);
+        }
+        expect((await postEvent(t, channel.token, visitorEvent({ messageId: `after-${change}` }))).body).toEqual(
+          NO_CHANNEL,
+        );
+      }
+      expect(t.logs.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    });
+
+    it('a replica whose lookup still holds the channel stores nothing once it is deleted or deactivated: row 2 at once', async () => {
+      const replica = await startTestApp({ database: t.database, env: { ROLE: 'api' } });
+      try {
+        for (const change of ['delete', 'deactivate'] as const) {
+          const channel = await activeChannel();
+          // The replica has just looked the token up, so its cache holds the channel for the next 500 ms.
+          await postEvent(replica, channel.token, visitorEvent({ messageId: `cached-${change}` })).expect(200);
+          if (change === 'delete') await asTenant(t, acme).delete(`/api/v1/channels/${channel.id}`).expect(204);
+          else await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { active: false }).expect(200);
+          const res = await postEvent(replica, channel.token, visitorEvent({ messageId: `stale-${change}` }));
+          expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: NO_CHANNEL });
+          const [stored] = await dbQuery<{ n: number }>(
+            t,
+            `SELECT count(*)::int AS n FROM messages WHERE client_message_id = $1`,
+            [`stale-${change}`],
+          );
+          expect(stored.n).toBe(0);
+        }
+        expect(replica.logs.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+      } finally {
+        await replica.close();
+      }
     });
 
     it('another replica sees a deactivation within 1 s', async () => {

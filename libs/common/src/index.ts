@@ -25,7 +25,7 @@ export { ErrorCode, STATUS_OF_CODE, codeForStatus } from './errors/error-code.js
 export { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 export { createValidationPipe, flattenValidationErrors } from './errors/validation.js';
 export { LoggingModule, ROOT_LOGGER, assignRequestId, logLevelForStatus } from './logging/logging.module.js';
-export { redactWebhookToken, REDACTED, type LogDestination } from './logging/redact.js';
+export { redactWebhookToken, redactRequestUrl, REDACTED, type LogDestination } from './logging/redact.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics/metrics.service.js';
 export { SERVICE_NAME, SERVICE_VERSION, USER_AGENT } from './service-info.js';

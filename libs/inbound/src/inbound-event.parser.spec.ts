@@ -205,6 +205,41 @@ describe('parseInboundEvent', () => {
     },
   );
 
+  it.each([
+    ['chat_id', { ...valid, chat_id: 'chat-\ud83d' }],
+    ['visitor.id', { ...valid, visitor: { id: '\ude00' } }],
+    ['visitor.fields.email', { ...valid, visitor: { id: 'v', fields: { email: 'a@b\ud800.c' } } }],
+    ['message.id', withMessage({ id: 'dup-\ud800', kind: 'visitor', text: 'hi' })],
+    ['message.text', withMessage({ id: 'm', kind: 'visitor', text: 'half an emoji: \ud83d' })],
+    [
+      'message.data.url',
+      withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'ready', url: 'https://f/\udfff' } }),
+    ],
+    [
+      'message.data.button.text',
+      withMessage({ id: 'm', kind: 'keyboard_response', data: { button: { id: 1, text: '\ud83dYes' } } }),
+    ],
+  ])('row 8: half a surrogate pair in %s is malformed input, never stored as U+FFFD', (path, body) => {
+    expect(parse(body)).toEqual({
+      outcome: 'malformed',
+      path,
+      problem: 'must be well-formed Unicode (it contains half of a surrogate pair)',
+    });
+  });
+
+  it('row 8 keeps distinct ids distinct: "dup-\\ud800" and "dup-\\ud801" are both refused, not both stored as "dup-\\ufffd"', () => {
+    for (const id of ['dup-\ud800', 'dup-\ud801'])
+      expect(parse(withMessage({ id, kind: 'visitor', text: 'hi' }))).toMatchObject({
+        outcome: 'malformed',
+        path: 'message.id',
+      });
+    expect(
+      parse(withMessage({ id: 'dup-\ud83d\ude00', kind: 'visitor', text: 'a whole pair is fine: \ud83d\ude00' })),
+    ).toMatchObject({
+      outcome: 'accepted',
+    });
+  });
+
   it('row 9: a file that is not ready is ignored, but only once it is well-formed', () => {
     expect(parse(withMessage({ id: 'm', kind: 'file_visitor', data: { state: 'uploading', url: 'u' } }))).toEqual({
       outcome: 'ignored',

@@ -1,3 +1,4 @@
+import { textProblem } from '#common';
 import {
   MESSAGE_KINDS,
   VISITOR_FIELDS,
@@ -38,12 +39,15 @@ class Malformed {
   ) {}
 }
 
-/** PostgreSQL cannot store U+0000 in text or jsonb: such a string is malformed input (row 8), not a failure (row 12). */
-const NUL = '\u0000';
-
+/**
+ * Every string we keep follows the text rule (well-formed Unicode, no NUL): PostgreSQL cannot store U+0000, jsonb
+ * refuses lone surrogates, and text would silently turn them into U+FFFD, making distinct ids collide. Such a
+ * string is malformed input (row 8), found here before any database call, never a failure (row 12).
+ */
 function string(value: unknown, path: string, max: number, unit: 'characters' | 'bytes' = 'characters'): string {
   if (typeof value !== 'string') throw new Malformed(path, `must be a string, not ${typeName(value)}`);
-  if (value.includes(NUL)) throw new Malformed(path, 'must not contain NUL (\\u0000) characters');
+  const problem = textProblem(value);
+  if (problem !== null) throw new Malformed(path, problem);
   const size = unit === 'bytes' ? Buffer.byteLength(value, 'utf8') : value.length;
   if (size > max)
     throw new Malformed(path, `must be at most ${unit === 'bytes' ? `${max / 1024} KiB` : `${max} characters`}`);

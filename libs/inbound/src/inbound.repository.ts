@@ -10,9 +10,11 @@ export interface StoredInbound {
 
 const ACCEPT = prepared(
   'inbound_accept',
-  `WITH chat AS (
+  `WITH channel AS (
+    SELECT id FROM channels WHERE id = $2 AND active FOR KEY SHARE
+  ), chat AS (
     INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables, agent_due_at, inbound_seq)
-    SELECT $1, $2, $3, $4, $5, $6::jsonb, now(), 1
+    SELECT $1, channel.id, $3, $4, $5, $6::jsonb, now(), 1 FROM channel
     WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_id = $2 AND client_message_id = $8)
     ON CONFLICT (channel_id, client_chat_id) DO UPDATE
       SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
@@ -22,37 +24,52 @@ const ACCEPT = prepared(
           agent_due_at = COALESCE(chats.agent_due_at, now()),
           inbound_seq = chats.inbound_seq + 1
     RETURNING id
+  ), message AS (
+    INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
+    SELECT $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received' FROM chat
+    ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    RETURNING id, chat_id
   )
-  INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
-  SELECT $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received' FROM chat
-  ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-  RETURNING id, chat_id`,
+  SELECT id, chat_id, true AS channel_active FROM message
+  UNION ALL
+  SELECT NULL, NULL, false WHERE NOT EXISTS (SELECT 1 FROM channel)`,
 );
+
+/** What storing an event came to: stored, a repeat of a stored message, or no active channel any more. */
+export type AcceptOutcome = { stored: StoredInbound } | 'duplicate' | 'no-channel';
 
 @Injectable()
 export class InboundRepository {
   constructor(private readonly statements: PreparedStatements) {}
 
   /**
-   * The whole hand-off to the Agent in one autocommitted statement: find or create the chat (latest visitor values
-   * win), make its Agent lane due unless it already is (or is held by a worker, or waits out a backoff), bump its
-   * inbound counter, and store the message once per (channel, client message id). The chat row is locked first, then
-   * the message: the lanes' lock order. Null when the message was already accepted: a repeat seen as such writes
-   * nothing; copies racing each other may each touch the chat with the same values before one of them stores the message.
+   * The whole hand-off to the Agent in one autocommitted statement: check the channel is still there and active
+   * (the lookup may be cached, or the channel deleted or deactivated since), find or create the chat (latest visitor
+   * values win), make its Agent lane due unless it already is (or is held by a worker, or waits out a backoff), bump
+   * its inbound counter, and store the message once per (channel, client message id). Locks go channel (key share,
+   * so a delete waits for this statement or this statement sees the channel gone), then chat, then message: the
+   * order a channel delete's cascade takes, and the lanes' order below it. A repeat seen as such writes nothing;
+   * copies racing each other may each touch the chat with the same values before one of them stores the message.
    */
-  async accept(channel: ActiveChannel, event: InboundEvent): Promise<StoredInbound | null> {
-    const rows = await this.statements.run<{ id: string; chat_id: string }>(ACCEPT, [
-      channel.tenantId,
-      channel.id,
-      String(event.chatId),
-      typeof event.chatId === 'number',
-      event.visitorId,
-      JSON.stringify(event.visitorFields),
-      event.kind,
-      event.clientMessageId,
-      event.text,
-      event.payload === null ? null : JSON.stringify(event.payload),
-    ]);
-    return rows.length === 0 ? null : { chatId: rows[0].chat_id, messageId: rows[0].id };
+  async accept(channel: ActiveChannel, event: InboundEvent): Promise<AcceptOutcome> {
+    const rows = await this.statements.run<{ id: string | null; chat_id: string | null; channel_active: boolean }>(
+      ACCEPT,
+      [
+        channel.tenantId,
+        channel.id,
+        String(event.chatId),
+        typeof event.chatId === 'number',
+        event.visitorId,
+        JSON.stringify(event.visitorFields),
+        event.kind,
+        event.clientMessageId,
+        event.text,
+        event.payload === null ? null : JSON.stringify(event.payload),
+      ],
+    );
+    if (rows.length === 0) return 'duplicate';
+    const [row] = rows;
+    if (!row.channel_active || row.id === null || row.chat_id === null) return 'no-channel';
+    return { stored: { chatId: row.chat_id, messageId: row.id } };
   }
 }

@@ -17,6 +17,8 @@ import {
 import { InboundRepository } from './inbound.repository.js';
 import { readBody } from './request-body.js';
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 /** Applies the status table in its order: channel (2), size (3), parsing (4–9), then storage (10–12). */
 @Injectable()
 export class InboundService {
@@ -59,11 +61,17 @@ export class InboundService {
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];
 
     try {
-      const stored = await this.inbound.accept(channel, parsed.event);
-      if (stored === null) return [DUPLICATE, 'duplicate'];
+      const outcome = await this.inbound.accept(channel, parsed.event);
+      if (outcome === 'duplicate') return [DUPLICATE, 'duplicate'];
+      if (outcome === 'no-channel') {
+        this.lookup.forgetAll();
+        return [NO_ACTIVE_CHANNEL, 'no_channel'];
+      }
       this.lanes.wake('agent');
       return [ACCEPTED, 'accepted'];
     } catch (error) {
+      // A delete racing past the statement's lock would surface as a foreign-key violation: still row 2.
+      if ((error as { code?: string } | null)?.code === FOREIGN_KEY_VIOLATION) return [NO_ACTIVE_CHANNEL, 'no_channel'];
       this.logger.error({ err: error, channelId: channel.id }, 'Storing an inbound message failed');
       return [INTERNAL_ERROR, 'error'];
     }

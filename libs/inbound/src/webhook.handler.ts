@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { MetricsService, ROOT_LOGGER, assignRequestId, logLevelForStatus, redactWebhookToken } from '#common';
+import {
+  MetricsService,
+  ROOT_LOGGER,
+  assignRequestId,
+  logLevelForStatus,
+  redactRequestUrl,
+  redactWebhookToken,
+} from '#common';
 import { INTERNAL_ERROR, NOT_FOUND, type InboundAnswer } from './inbound-responses.js';
 import { InboundService } from './inbound.service.js';
 
@@ -51,11 +58,13 @@ export class WebhookHandler {
     });
     res.end(body);
     this.metrics.observeHttp(req.method ?? 'POST', WEBHOOK_ROUTE, answer.status, started);
-    const level = logLevelForStatus(answer.status);
+    // Rows 4 and 8 answer 500 because the protocol says so, but the fault is the client's: warn, like a 4xx.
+    // Only row 12, a failure of ours, is an error.
+    const level = answer === INTERNAL_ERROR ? 'error' : logLevelForStatus(Math.min(answer.status, 499));
     if (this.logger.isLevelEnabled(level)) {
       this.logger[level](
         {
-          req: { id, method: req.method, url: redactWebhookToken(req.url ?? '') },
+          req: { id, method: req.method, url: redactRequestUrl(redactWebhookToken(req.url ?? '')) },
           route: WEBHOOK_ROUTE,
           res: { statusCode: answer.status },
           responseTime: Math.round(performance.now() - started),

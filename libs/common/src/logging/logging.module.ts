@@ -6,7 +6,13 @@ import pino from 'pino';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { routeTemplate } from '../metrics/metrics.service.js';
-import { REDACTED, REDACTED_HEADER_PATHS, redactingDestination, type LogDestination } from './redact.js';
+import {
+  REDACTED,
+  REDACTED_HEADER_PATHS,
+  redactRequestUrl,
+  redactingDestination,
+  type LogDestination,
+} from './redact.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -26,9 +32,14 @@ interface SerializedRequest {
   remoteAddress?: string;
 }
 
-/** Params and query are left out: the webhook's `:token` param is a secret. */
+/**
+ * Params and query are left out (the webhook's `:token` param is a secret), and the URL and Referer are redacted
+ * whether or not the request matched a route: see redactRequestUrl.
+ */
 function serializeRequest(req: SerializedRequest): SerializedRequest {
-  return { id: req.id, method: req.method, url: req.url, headers: req.headers, remoteAddress: req.remoteAddress };
+  const referer = req.headers?.referer;
+  const headers = typeof referer === 'string' ? { ...req.headers, referer: redactRequestUrl(referer) } : req.headers;
+  return { id: req.id, method: req.method, url: redactRequestUrl(req.url), headers, remoteAddress: req.remoteAddress };
 }
 
 /** TypeORM's QueryFailedError carries the query parameters (visitor text, hashes): they stay out of the logs. */
@@ -62,7 +73,7 @@ export class LoggingModule {
         redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
         serializers: { err: serializeError },
       },
-      redactingDestination(destination),
+      redactingDestination(destination, [config.platformAdminToken]),
     );
     return {
       module: LoggingModule,
