@@ -16,8 +16,13 @@ const edgeNumber = fc.constantFrom(
   Number.MIN_SAFE_INTEGER - 1,
   2 ** 63,
 );
+const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
 const hostileString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
+  // Half a surrogate pair or a NUL somewhere in an otherwise ordinary string.
+  fc
+    .tuple(fc.string({ maxLength: 8 }), fc.oneof(loneSurrogate, fc.constant('\u0000')), fc.string({ maxLength: 8 }))
+    .map((parts) => parts.join('')),
   fc.constantFrom('__proto__', 'constructor', '\u0000', '\ud800\udc00', 'é'.repeat(40_000), '😀'.repeat(20_000)),
 );
 const wrongType = fc.oneof(
@@ -41,6 +46,9 @@ const PLACES = [
   'message.kind',
   'message.text',
   'message.data',
+  'message.data.url',
+  'message.data.button.text',
+  'visitor.fields.name',
   '__proto__',
   'constructor',
   'visitor.__proto__',
