@@ -3,7 +3,7 @@ import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from '.
 import { startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import { eventually, sendMessages, startFakeAgentRuntime, type FakeAgentRuntime } from './support/outbound.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from './support/test-app.js';
 
 interface Message {
   id: string;
@@ -202,5 +202,40 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
     const [sent] = await eventually(() => (sendsFor(5001).length === 1 ? sendsFor(5001) : undefined));
     expect(sent.json).toMatchObject({ message: { text: 'Sorted' } });
     expect((await messagesOf(5001))[0]).toMatchObject({ status: 'answered', attempts: 3 });
+  });
+
+  it('an answer over 1 MiB is an invalid answer; an error body is read only in part, the operator token redacted; the chat goes on', async () => {
+    const padding = 'p'.repeat(2 * 1024 * 1024);
+    runtime.respondWith((call) => {
+      const text = (call.body.message as { text: string }).text;
+      if (text === 'huge') return { status: 200, body: { replies: [{ text: 'never sent' }], padding } };
+      if (text === 'echo') return { status: 403, body: `refused: Bearer ${TEST_ADMIN_TOKEN} ${padding}` };
+      return { status: 200, body: { replies: [{ text: `Agent: ${text}` }] } };
+    });
+    for (const [n, text] of ['huge', 'echo', 'after'].entries())
+      await postEvent(t, token, visitorEvent({ chatId: 6001, messageId: `bad-answer-${n}`, text })).expect(200);
+    const [sent] = await eventually(() => (sendsFor(6001).length === 1 ? sendsFor(6001) : undefined));
+    expect(sent.json).toMatchObject({ message: { text: 'Agent: after' } });
+    const inbound = await eventually(async () => {
+      const listed = await messagesOf(6001);
+      return listed.filter((message) => message.direction === 'inbound' && message.status !== 'received').length === 3
+        ? listed
+        : undefined;
+    });
+    expect(inbound.filter((message) => message.direction === 'inbound')).toEqual([
+      expect.objectContaining({
+        text: 'huge',
+        status: 'failed',
+        attempts: 1,
+        lastError: 'The Agent runtime answered with a body over 1 MiB',
+      }),
+      expect.objectContaining({
+        text: 'echo',
+        status: 'failed',
+        attempts: 1,
+        lastError: `Agent runtime answered HTTP 403: "refused: Bearer [REDACTED] ${'p'.repeat(272)}…`,
+      }),
+      expect.objectContaining({ text: 'after', status: 'answered', attempts: 1 }),
+    ]);
   });
 });

@@ -182,7 +182,8 @@ describe('agents and channels (tenant)', () => {
         webhookUrl: 'https://third.example.com',
         webhookToken: 'tok-2',
       });
-      expect(movedWithToken.body).toMatchObject({ webhookUrl: 'https://third.example.com', webhookTokenSet: true });
+      // Stored normalised: the WHATWG href of a bare origin ends in "/".
+      expect(movedWithToken.body).toMatchObject({ webhookUrl: 'https://third.example.com/', webhookTokenSet: true });
 
       const cleared = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, {
         webhookToken: null,
@@ -208,6 +209,28 @@ describe('agents and channels (tenant)', () => {
       const unknown = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, { agentId: 'other' });
       expect(unknown.status).toBe(400);
       expect(unknown.body.details).toEqual([{ field: 'agentId', message: 'agentId should not exist' }]);
+      // Found by the admin fuzz suite: null for a field that cannot be null was written through to a 500.
+      for (const body of [
+        { active: null, title: 'New' },
+        { webhookUrl: null, title: 'New' },
+      ]) {
+        const refused = await asTenant(t, acme).patch(`/api/v1/channels/${channel.id}`, body);
+        expect({ status: refused.status, field: refused.body.details?.[0]?.field }).toEqual({
+          status: 400,
+          field: Object.keys(body)[0],
+        });
+      }
+      expect((await asTenant(t, acme).get(`/api/v1/channels/${channel.id}`)).body).toMatchObject({ title: 'Keep' });
+      // And on create, a null webhookToken means no token, as it does on PATCH (it was a 500).
+      const tokenless = await asTenant(t, acme).post('/api/v1/agents/a-1/channels', {
+        type: 'omnichannel',
+        webhookUrl: 'https://client.example.com/chat',
+        webhookToken: null,
+      });
+      expect({ status: tokenless.status, webhookTokenSet: tokenless.body.webhookTokenSet }).toEqual({
+        status: 201,
+        webhookTokenSet: false,
+      });
     });
 
     it('rotate-token issues a new platform URL', async () => {

@@ -52,12 +52,10 @@ const clientAnswer: fc.Arbitrary<ClientAnswer> = fc.oneof(
   fc
     .tuple(fc.constantFrom(200, 201, 204, 299, 301, 400, 401, 404, 413, 429, 500, 503), hostileText)
     .map(([status, text]): ClientAnswer => () => ({ status, body: text })),
-  fc
-    .constantFrom(401, 403, 500)
-    .map((status): ClientAnswer => (request) => ({
-      status,
-      body: `got ${String(request.headers.authorization)} from ${request.url}`,
-    })),
+  fc.constantFrom(401, 403, 500).map((status): ClientAnswer => (request) => ({
+    status,
+    body: `got ${String(request.headers.authorization)} from ${request.url}`,
+  })),
   fc
     .tuple(fc.constantFrom(429, 503), fc.constantFrom('0', '1', '-5', 'soon', '1e3', ''))
     .map(([status, retryAfter]): ClientAnswer => () => ({ status, body: {}, headers: { 'retry-after': retryAfter } })),

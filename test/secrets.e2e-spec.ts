@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { asTenant, makeAgent, makeTenant, operator } from './support/admin-api.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
+import { eventually } from './support/outbound.js';
 import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from './support/test-app.js';
 
 const WEBHOOK_TOKENS = ['wh-token-alpha-8f2d1c', 'wh-token-beta-77aa10', 'wh-token-gamma-0b3e55'];
@@ -15,8 +16,11 @@ describe('secrets never reach the logs or other responses', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { LOG_LEVEL: 'trace' } });
     client = await startFakeClientServer();
+    // A careless client server: its 401 echoes the Authorization header it got, token included.
     client.respondWith((req) =>
-      req.method === 'POST' ? { status: 401, body: { error: 'bad token' } } : { status: 200 },
+      req.method === 'POST'
+        ? { status: 401, body: { error: 'bad token', got: String(req.headers.authorization) } }
+        : { status: 200 },
     );
 
     const tenant = await makeTenant(t, 'Acme');
@@ -82,6 +86,26 @@ describe('secrets never reach the logs or other responses', () => {
     for (const token of platformTokens)
       keep(await request(t.baseUrl).post(`/${token}/bot_api_webhook`).send({ event: 'new_message' }));
     keep(await request(t.baseUrl).get(`/${platformTokens[0]}/bot_api_webhook`));
+
+    // A reply the client server refuses with its echo: lastError (admin API) and the warning log carry it, redacted.
+    const rotatedToken = rotated.body.platformWebhookUrl.split('/').at(-2) as string;
+    await request(t.baseUrl)
+      .post(`/${rotatedToken}/bot_api_webhook`)
+      .send({
+        event: 'new_message',
+        chat_id: 7,
+        visitor: { id: 'v-1' },
+        message: { id: 'm-1', kind: 'visitor', text: 'hi' },
+      })
+      .expect(200);
+    const messages = await eventually(async () => {
+      const res = await asTenant(t, tenant).get(`/api/v1/channels/${created.body.id}/chats/7/messages`);
+      const failed = (res.body.items as { status: string; direction: string }[]).some(
+        (message) => message.direction === 'outbound' && message.status === 'failed',
+      );
+      return failed ? res : undefined;
+    });
+    keep(messages);
   }, 30_000);
 
   afterAll(async () => {
@@ -94,6 +118,13 @@ describe('secrets never reach the logs or other responses', () => {
     expect(t.logs.length).toBeGreaterThan(20);
     expect(text).toContain('set_webhook was not accepted');
     expect(text).toContain('Activation reachability probe failed');
+    expect(text).toContain('Outbound message failed');
+  });
+
+  it('an echoed webhook token shows as [REDACTED] in lastError', () => {
+    expect(responses.join('\n')).toContain(
+      '"lastError":"HTTP 401: {\\"error\\":\\"bad token\\",\\"got\\":\\"Token [REDACTED]\\"}"',
+    );
   });
 
   it('no token, API key or webhook token appears in any log line', () => {

@@ -26,7 +26,9 @@ function banner(config: AppConfig, url: string, embedded: EmbeddedPostgres | nul
     `  API docs:  ${url}/docs`,
     `  Database:  ${database}`,
   ];
-  if (config.nodeEnv === 'development') lines.push(`  Operator token (development only): ${config.platformAdminToken}`);
+  // A token given in PLATFORM_ADMIN_TOKEN is the operator's already: only one the service generated is shown.
+  if (config.nodeEnv === 'development' && config.platformAdminTokenGenerated)
+    lines.push(`  Operator token (development only): ${config.platformAdminToken}`);
   return `\n${lines.join('\n')}\n\n`;
 }
 

@@ -2,13 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, AppConfig, MetricsService, SERVICE_VERSION, createValidationPipe } from '#common';
 import { WebhookHandler, WEBHOOK_OPENAPI_PATH } from '#inbound';
+import { AuthenticateFirstMiddleware } from '#tenancy';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { ExpressAdapterWithDeadlines } from './http-server.js';
 
 /** Admin API bodies are small; the inbound webhook parses its own body under its own 1 MiB limit. */
 export const JSON_BODY_LIMIT = '256kb';
+/** No route outside the admin API takes a body: a larger one is refused (413) before it is read. */
+export const OTHER_BODY_LIMIT = '4kb';
 
 /** The webhook handler sees each request before Express does (see WebhookHandler). */
 function serveWebhookFirst(app: NestExpressApplication): void {
@@ -28,8 +33,15 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(app.get(MetricsService).httpMiddleware);
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  if (app.get(AppConfig).runsHttp) serveWebhookFirst(app);
+  const runsHttp = app.get(AppConfig).runsHttp;
+  if (runsHttp) {
+    // An admin body is read only once its sender is known (see AuthenticateFirstMiddleware).
+    const authenticateFirst = app.get(AuthenticateFirstMiddleware);
+    app.use('/api', authenticateFirst.use.bind(authenticateFirst));
+    app.use('/api', json({ limit: JSON_BODY_LIMIT }));
+  }
+  app.use(json({ limit: OTHER_BODY_LIMIT }));
+  if (runsHttp) serveWebhookFirst(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
@@ -55,11 +67,11 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
 }
 
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
-    bufferLogs: true,
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, options),
+    new ExpressAdapterWithDeadlines(config),
+    { bufferLogs: true, bodyParser: false, abortOnError: false },
+  );
   return setupApp(app);
 }
 

@@ -6,6 +6,7 @@ import { TenantGuard, TenantId } from '#tenancy';
 import { AgentsService } from './agents.service.js';
 import { AgentDto, ChannelDto, CreateChannelDto, PutAgentDto } from './channels.dto.js';
 import { ChannelsService } from './channels.service.js';
+import { AgentIdParam } from './path-params.js';
 import { AGENT_NOT_TRAINED_DOC, CHANNEL_EXAMPLE, TENANT_ONLY_DOC } from './channels.docs.js';
 
 const AGENT_NOT_FOUND: DocumentedError = [404, 'NOT_FOUND', 'Agent not found.'];
@@ -56,7 +57,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Get an agent.' })
   @ApiOkResponse({ type: AgentDto })
   @ApiErrors(AGENT_NOT_FOUND)
-  get(@TenantId() tenantId: string, @Param('agentId') agentId: string): Promise<AgentDto> {
+  get(@TenantId() tenantId: string, @AgentIdParam() agentId: string): Promise<AgentDto> {
     return this.agents.get(tenantId, agentId);
   }
 
@@ -77,7 +78,7 @@ export class AgentsController {
   )
   createChannel(
     @TenantId() tenantId: string,
-    @Param('agentId') agentId: string,
+    @AgentIdParam() agentId: string,
     @Body() body: CreateChannelDto,
   ): Promise<ChannelDto> {
     return this.channels.create(tenantId, agentId, body);
@@ -87,7 +88,7 @@ export class AgentsController {
   @ApiOperation({ summary: "List an agent's channels." })
   @ApiOkResponse({ type: [ChannelDto] })
   @ApiErrors(AGENT_NOT_FOUND)
-  listChannels(@TenantId() tenantId: string, @Param('agentId') agentId: string): Promise<ChannelDto[]> {
+  listChannels(@TenantId() tenantId: string, @AgentIdParam() agentId: string): Promise<ChannelDto[]> {
     return this.channels.listForAgent(tenantId, agentId);
   }
 }

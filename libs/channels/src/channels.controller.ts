@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, UNAUTHORIZED_DOC } from '#common';
 import { TenantGuard, TenantId } from '#tenancy';
 import { ChannelDto, UpdateChannelDto } from './channels.dto.js';
 import { AGENT_NOT_TRAINED_DOC, CHANNEL_EXAMPLE, CHANNEL_NOT_FOUND_DOC, TENANT_ONLY_DOC } from './channels.docs.js';
 import { ChannelsService } from './channels.service.js';
+import { ChannelIdParam } from './path-params.js';
 
 const { warnings: _warnings, ...CHANNEL_WITHOUT_WARNINGS } = CHANNEL_EXAMPLE;
 
@@ -19,7 +20,7 @@ export class ChannelsController {
   @Get(':channelId')
   @ApiOperation({ summary: 'Get a channel.' })
   @ApiOkResponse({ type: ChannelDto, schema: { example: CHANNEL_WITHOUT_WARNINGS } })
-  get(@TenantId() tenantId: string, @Param('channelId') channelId: string): Promise<ChannelDto> {
+  get(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<ChannelDto> {
     return this.channels.get(tenantId, channelId);
   }
 
@@ -45,7 +46,7 @@ export class ChannelsController {
   )
   update(
     @TenantId() tenantId: string,
-    @Param('channelId') channelId: string,
+    @ChannelIdParam() channelId: string,
     @Body() body: UpdateChannelDto,
   ): Promise<ChannelDto> {
     return this.channels.update(tenantId, channelId, body);
@@ -55,7 +56,7 @@ export class ChannelsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new platform token; the old platformWebhookUrl answers 400 from then on.' })
   @ApiOkResponse({ type: ChannelDto, schema: { example: CHANNEL_WITHOUT_WARNINGS } })
-  rotateToken(@TenantId() tenantId: string, @Param('channelId') channelId: string): Promise<ChannelDto> {
+  rotateToken(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<ChannelDto> {
     return this.channels.rotateToken(tenantId, channelId);
   }
 
@@ -63,7 +64,7 @@ export class ChannelsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a channel; its webhook URL answers 400 from then on.' })
   @ApiNoContentResponse({ description: 'Deleted.' })
-  delete(@TenantId() tenantId: string, @Param('channelId') channelId: string): Promise<void> {
+  delete(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<void> {
     return this.channels.delete(tenantId, channelId);
   }
 }

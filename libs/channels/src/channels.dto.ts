@@ -1,8 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { CHANNEL_TYPES, type ChannelType } from './channel.entity.js';
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The webhook token goes out as `Authorization: Token …`: a header value carries no line break, and Node sends
+ * anything past Latin-1 altered. Visible ASCII only, so the client receives exactly what was saved.
+ */
+export const WEBHOOK_TOKEN_PATTERN = /^[\x21-\x7e]*$/;
+const WEBHOOK_TOKEN_RULE = {
+  message: 'webhookToken must be visible ASCII characters (0x21 to 0x7E): no spaces, line breaks or other characters',
+};
 
 export class PutAgentDto {
   @ApiPropertyOptional({ example: 'Support bot', maxLength: 255, description: 'Absent: the stored title is kept.' })
@@ -47,7 +56,8 @@ export class CreateChannelDto {
   @ApiProperty({
     example: 'https://client.example.com/chat',
     maxLength: 2048,
-    description: 'Absolute https URL (http when ALLOW_HTTP_WEBHOOKS=true), no user info.',
+    description:
+      'Absolute https URL (http when ALLOW_HTTP_WEBHOOKS=true), no user info. Stored normalised (the WHATWG URL href).',
   })
   @IsString()
   webhookUrl!: string;
@@ -55,17 +65,31 @@ export class CreateChannelDto {
   @ApiPropertyOptional({
     example: 'client-secret-token',
     writeOnly: true,
-    description: 'Sent as `Authorization: Token …`; never returned.',
+    maxLength: 1024,
+    pattern: '^[\\x21-\\x7E]+$',
+    nullable: true,
+    type: String,
+    description:
+      'Visible ASCII (0x21 to 0x7E). Sent as `Authorization: Token …`; never returned. Absent or null: no token (unique-URL mode).',
   })
   @IsOptional()
   @IsString()
   @Length(1, 1024)
-  webhookToken?: string;
+  @Matches(WEBHOOK_TOKEN_PATTERN, WEBHOOK_TOKEN_RULE)
+  webhookToken?: string | null;
 
   @ApiPropertyOptional({ example: true, default: false })
   @IsOptional()
   @IsBoolean()
   active?: boolean;
+}
+
+/**
+ * An optional field that cannot be null: absent skips it, anything else (null included) is validated. `@IsOptional()`
+ * would let null through to a NOT NULL column (found by the admin fuzz suite: `{"active": null}` was a 500).
+ */
+function PresentNotNull(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }
 
 export class UpdateChannelDto {
@@ -78,9 +102,10 @@ export class UpdateChannelDto {
 
   @ApiPropertyOptional({
     example: 'https://client.example.com/chat',
-    description: 'Changing it without a new webhookToken clears the stored token.',
+    description:
+      'Stored normalised (the WHATWG URL href). Changing it without a new webhookToken clears the stored token.',
   })
-  @IsOptional()
+  @PresentNotNull()
   @IsString()
   webhookUrl?: string;
 
@@ -89,16 +114,19 @@ export class UpdateChannelDto {
     nullable: true,
     type: String,
     writeOnly: true,
-    description: 'A string sets it, null clears it.',
+    maxLength: 1024,
+    pattern: '^[\\x21-\\x7E]+$',
+    description: 'Visible ASCII (0x21 to 0x7E). A string sets it, null clears it.',
   })
   @IsOptional()
   @ValidateIf((_object, value) => value !== null)
   @IsString()
   @Length(1, 1024)
+  @Matches(WEBHOOK_TOKEN_PATTERN, WEBHOOK_TOKEN_RULE)
   webhookToken?: string | null;
 
   @ApiPropertyOptional({ example: true })
-  @IsOptional()
+  @PresentNotNull()
   @IsBoolean()
   active?: boolean;
 }

@@ -7,7 +7,7 @@ import type { ChannelEntity } from './channel.entity.js';
 import type { ChannelDto, CreateChannelDto, UpdateChannelDto } from './channels.dto.js';
 import { ChannelLookup } from './channel-lookup.js';
 import { ChannelsRepository } from './channels.repository.js';
-import { webhookUrlProblem } from './webhook-url.rule.js';
+import { checkWebhookUrl, normalWebhookUrl } from './webhook-url.rule.js';
 
 export const AGENT_NOT_TRAINED_MESSAGE = 'The agent is not trained. Train the agent, then activate the channel again.';
 
@@ -31,7 +31,7 @@ export class ChannelsService {
   ) {}
 
   async create(tenantId: string, agentId: string, body: CreateChannelDto): Promise<ChannelDto> {
-    this.assertWebhookUrl(body.webhookUrl);
+    const webhookUrl = this.webhookUrl(body.webhookUrl);
     const agent = await this.agents.find(tenantId, agentId);
     if (!agent) throw agentNotFound();
     const active = body.active ?? false;
@@ -45,8 +45,8 @@ export class ChannelsService {
       active,
       tokenHash: sha256(token),
       tokenEncrypted: this.secrets.seal(token),
-      webhookUrl: body.webhookUrl,
-      webhookTokenEncrypted: body.webhookToken === undefined ? null : this.secrets.seal(body.webhookToken),
+      webhookUrl,
+      webhookTokenEncrypted: body.webhookToken == null ? null : this.secrets.seal(body.webhookToken),
     });
     const warnings = active ? await this.runActivationChecks(channel) : [];
     return { ...this.toDto(channel), warnings };
@@ -63,15 +63,15 @@ export class ChannelsService {
 
   /** The "Save" of the seed: every field applies together, or (on any refusal) none does. */
   async update(tenantId: string, channelId: string, body: UpdateChannelDto): Promise<ChannelDto> {
-    if (body.webhookUrl !== undefined) this.assertWebhookUrl(body.webhookUrl);
+    const webhookUrl = body.webhookUrl === undefined ? undefined : this.webhookUrl(body.webhookUrl);
     const { channel, activated } = await this.channels.transaction(async (manager) => {
       const current = await this.channels.findForUpdate(manager, tenantId, channelId);
       if (!current) throw channelNotFound();
       const wasActive = current.active;
-      const urlChanged = body.webhookUrl !== undefined && body.webhookUrl !== current.webhookUrl;
+      const urlChanged = webhookUrl !== undefined && webhookUrl !== normalWebhookUrl(current.webhookUrl);
       if (body.title !== undefined) current.title = body.title;
       if (body.active !== undefined) current.active = body.active;
-      if (body.webhookUrl !== undefined) current.webhookUrl = body.webhookUrl;
+      if (webhookUrl !== undefined) current.webhookUrl = webhookUrl;
       if (body.webhookToken !== undefined) {
         current.webhookTokenEncrypted = body.webhookToken === null ? null : this.secrets.seal(body.webhookToken);
       } else if (urlChanged) {
@@ -114,12 +114,14 @@ export class ChannelsService {
     return channel;
   }
 
-  private assertWebhookUrl(webhookUrl: string): void {
-    const problem = webhookUrlProblem(webhookUrl, this.config.allowHttpWebhooks);
-    if (problem)
+  /** The URL as stored: normalised, or a 400 naming what is wrong with it. */
+  private webhookUrl(value: string): string {
+    const { url, problem } = checkWebhookUrl(value, this.config.allowHttpWebhooks);
+    if (url === null)
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check webhookUrl.', [
         { field: 'webhookUrl', message: `webhookUrl ${problem}` },
       ]);
+    return url;
   }
 
   private runActivationChecks(channel: ChannelEntity): Promise<ChannelWarning[]> {

@@ -5,3 +5,4 @@ export { ChannelsRepository } from './channels.repository.js';
 export { AgentsRepository } from './agents.repository.js';
 export { ChannelLookup, LOOKUP_TTL_MS, type ActiveChannel } from './channel-lookup.js';
 export { channelNotFound } from './channels.service.js';
+export { ChannelIdParam, AgentIdParam } from './path-params.js';

@@ -15,6 +15,8 @@ export {
   loadDatabaseSettings,
   DEFAULT_RETRY_DELAYS_MS,
   DEFAULT_CHANNEL_MAX_IN_FLIGHT,
+  DEFAULT_HTTP_HEADERS_TIMEOUT_MS,
+  DEFAULT_HTTP_REQUEST_TIMEOUT_MS,
   type Environment,
   type DevSecrets,
   type DatabaseSettings,
@@ -23,7 +25,14 @@ export { loadOrCreateDevSecrets } from './config/dev-secrets.js';
 export { AppError, type ErrorBody, type FieldError } from './errors/app-error.js';
 export { ErrorCode, STATUS_OF_CODE, codeForStatus } from './errors/error-code.js';
 export { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
-export { createValidationPipe, flattenValidationErrors } from './errors/validation.js';
+export {
+  createValidationPipe,
+  flattenValidationErrors,
+  inputProblems,
+  validationFailed,
+  MAX_INPUT_DEPTH,
+} from './errors/validation.js';
+export { PathId, PathIdPipe, anyText } from './errors/path-params.js';
 export { LoggingModule, ROOT_LOGGER, assignRequestId, logLevelForStatus } from './logging/logging.module.js';
 export { redactWebhookToken, redactRequestUrl, REDACTED, type LogDestination } from './logging/redact.js';
 export { MetricsModule } from './metrics/metrics.module.js';
@@ -42,7 +51,7 @@ export {
   type OutboundResponse,
   type OutboundFailureKind,
 } from './http/outbound-http.client.js';
-export { isLinkLocalAddress } from './http/outbound-agents.js';
+export { readAtMost, type BoundedRead } from './http/bounded-read.js';
 export {
   ApiErrors,
   ErrorResponseDto,
@@ -53,3 +62,4 @@ export {
 export { uuid7 } from './ids/uuid7.js';
 export { Coalescer } from './batching/coalescer.js';
 export { textProblem, isWellFormedText, scrubText, wellFormedExcerpt } from './text/well-formed.js';
+export { redactSecrets } from './text/redact-secrets.js';

@@ -1,9 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, UNAUTHORIZED_DOC } from '#common';
+import { ChannelIdParam } from '#channels';
+import { ApiErrors, PathId, UNAUTHORIZED_DOC, anyText } from '#common';
 import { TenantGuard, TenantId } from '#tenancy';
 import { ChatPageDto, MessagePageDto, PageQueryDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
-import { ConversationsService } from './conversations.service.js';
+import { ConversationsService, chatNotFound } from './conversations.service.js';
+
+/** `{chatId}`: the internal id or the client's chat_id, so any text the text rule allows. */
+const ChatIdParam = (): ParameterDecorator => PathId('chatId', anyText, chatNotFound);
 
 @ApiTags('chats and messages (tenant)')
 @ApiBearerAuth()
@@ -28,7 +32,7 @@ export class ConversationsController {
   @ApiErrors([404, 'NOT_FOUND', 'Channel not found.'])
   listChats(
     @TenantId() tenantId: string,
-    @Param('channelId') channelId: string,
+    @ChannelIdParam() channelId: string,
     @Query() query: PageQueryDto,
   ): Promise<ChatPageDto> {
     return this.conversations.listChats(tenantId, channelId, query.limit, query.cursor);
@@ -43,8 +47,8 @@ export class ConversationsController {
   @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
   listMessages(
     @TenantId() tenantId: string,
-    @Param('channelId') channelId: string,
-    @Param('chatId') chatId: string,
+    @ChannelIdParam() channelId: string,
+    @ChatIdParam() chatId: string,
     @Query() query: PageQueryDto,
   ): Promise<MessagePageDto> {
     return this.conversations.listMessages(tenantId, channelId, chatId, query.limit, query.cursor);
@@ -63,8 +67,8 @@ export class ConversationsController {
   @ApiErrors([404, 'NOT_FOUND', 'Chat not found.'])
   write(
     @TenantId() tenantId: string,
-    @Param('channelId') channelId: string,
-    @Param('chatId') chatId: string,
+    @ChannelIdParam() channelId: string,
+    @ChatIdParam() chatId: string,
     @Body() body: WriteMessageDto,
   ): Promise<QueuedMessageDto> {
     return this.conversations.write(tenantId, channelId, chatId, body);

@@ -12,6 +12,10 @@ import { draftsFor, readReply } from './replies.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 
+export function chatNotFound(): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, 'Chat not found.');
+}
+
 function page<Row extends { id: string; position: string }, Item>(
   rows: Row[],
   limit: number,
@@ -89,7 +93,7 @@ export class ConversationsService {
       this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
     );
     // The chat went away between the lookup and the insert (its channel deleted).
-    if (rows.length === 0) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found.');
+    if (rows.length === 0) throw chatNotFound();
     this.lanes.wake('send');
     const [first, ...followUps] = rows;
     return followUps.length > 0 ? { ...toMessage(first), followUps: followUps.map(toMessage) } : toMessage(first);
@@ -97,7 +101,7 @@ export class ConversationsService {
 
   private async requireChat(tenantId: string, channelId: string, chatId: string): Promise<string> {
     const id = await this.conversations.findChatId(tenantId, channelId, chatId);
-    if (!id) throw new AppError(ErrorCode.NOT_FOUND, 'Chat not found.');
+    if (!id) throw chatNotFound();
     return id;
   }
 

@@ -48,18 +48,50 @@ describe('parseAgentAnswer', () => {
     ['{"replies":[{"file":{"url":"ftp://x/y"}}]}', 'replies[0].file.url must be an absolute http(s) URL'],
     ['{"replies":["hello"]}', 'replies[0] must be an object'],
     ['{"replies":[{"text":"a\\u0000b"}]}', 'replies[0].text must not contain NUL'],
-    ['{"replies":[{"buttons":[[{"id":"1","text":"\\u0000"}]]}]}', 'replies[0].buttons[0][0] must be'],
+    ['{"replies":[{"buttons":[[{"id":"1","text":"\\u0000"}]]}]}', 'replies[0].buttons[0][0].text must not contain NUL'],
     ['{"replies":[{"file":{"url":"https://f.example/\\u0000"}}]}', 'replies[0].file.url must not contain NUL'],
   ])('rejects %s', (body, message) => {
     expect(() => parseAgentAnswer(body)).toThrow(message);
+  });
+
+  const HALF = 'must be well-formed Unicode (it contains half of a surrogate pair)';
+  const NUL = 'must not contain NUL (\\u0000) characters';
+
+  it.each([
+    ['a high surrogate alone in a text', { text: 'half \ud83d' }, `replies[0].text ${HALF}`],
+    ['a low surrogate alone in a text', { text: '\ude00 half' }, `replies[0].text ${HALF}`],
+    ['a lone surrogate in a file URL', { file: { url: 'https://f.example/\ud83d' } }, `replies[0].file.url ${HALF}`],
+    [
+      'a lone surrogate in a file name',
+      { file: { url: 'https://f.example/a', name: 'a\ud83d' } },
+      `replies[0].file.name ${HALF}`,
+    ],
+    ['a NUL in a file name', { file: { url: 'https://f.example/a', name: 'a\u0000' } }, `replies[0].file.name ${NUL}`],
+    [
+      'a lone surrogate in a button label',
+      { buttons: [[{ id: '1', text: '\ud83d' }]] },
+      `replies[0].buttons[0][0].text ${HALF}`,
+    ],
+    ['a NUL in a button id', { buttons: [[{ id: '1\u0000', text: 'Yes' }]] }, `replies[0].buttons[0][0].id ${NUL}`],
+  ])('an answer with %s is invalid, naming the field and the rule', (_name, reply, message) => {
+    // As the runtime sends it: JSON.stringify writes a lone surrogate as a \\u escape, which JSON.parse restores.
+    expect(() => parseAgentAnswer(JSON.stringify({ replies: [reply] }))).toThrow(
+      `The Agent runtime answered with an invalid reply: ${message}`,
+    );
+  });
+
+  it('keeps a well-formed pair and other text as sent', () => {
+    expect(parseAgentAnswer(JSON.stringify({ replies: [{ text: '😀 \ud83d\ude00 ü' }] }))).toEqual([
+      { text: '😀 😀 ü' },
+    ]);
   });
 });
 
 describe('readReply', () => {
   it('collects every problem with its path', () => {
     const problems: FieldError[] = [];
-    readReply({ text: 1, file: { url: 'x' } }, '', problems);
-    expect(problems.map((problem) => problem.field)).toEqual(['text', 'file.url']);
+    readReply({ text: 1, file: { url: 'x', name: '\u0000' }, buttons: [[{ id: '1', text: '\ude00' }]] }, '', problems);
+    expect(problems.map((problem) => problem.field)).toEqual(['text', 'buttons[0][0].text', 'file.url', 'file.name']);
   });
 });
 

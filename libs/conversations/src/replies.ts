@@ -1,4 +1,4 @@
-import type { FieldError } from '#common';
+import { textProblem, type FieldError } from '#common';
 
 export interface Button {
   id: string;
@@ -41,10 +41,12 @@ function absent(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
-/** PostgreSQL cannot store U+0000 in text or jsonb. */
-function hasNul(value: unknown): boolean {
-  return typeof value === 'string' && value.includes('\u0000');
+/** The text rule (#common): PostgreSQL refuses NUL, jsonb refuses lone surrogates, and strict peers reject both. */
+function stringProblem(value: unknown): string | null {
+  return typeof value === 'string' ? textProblem(value) : 'must be a string';
 }
+
+const ABSOLUTE_URL = /^https?:\/\/\S+$/i;
 
 /** Checks one reply, collecting every problem with its path; unknown keys are ignored, as the protocol does. */
 export function readReply(value: unknown, path: string, problems: FieldError[]): AgentReply | null {
@@ -56,11 +58,11 @@ export function readReply(value: unknown, path: string, problems: FieldError[]):
   const reply: AgentReply = {};
   const text = own(value, 'text');
   if (!absent(text)) {
-    if (typeof text !== 'string') problems.push({ field: at('text'), message: 'must be a string' });
-    else if (hasNul(text)) problems.push({ field: at('text'), message: 'must not contain NUL (\\u0000) characters' });
-    else if (Buffer.byteLength(text, 'utf8') > TEXT_MAX_BYTES)
-      problems.push({ field: at('text'), message: 'must be at most 64 KiB' });
-    else reply.text = text;
+    const problem =
+      stringProblem(text) ??
+      (Buffer.byteLength(text as string, 'utf8') > TEXT_MAX_BYTES ? 'must be at most 64 KiB' : null);
+    if (problem) problems.push({ field: at('text'), message: problem });
+    else reply.text = text as string;
   }
   const buttons = own(value, 'buttons');
   if (!absent(buttons)) {
@@ -69,20 +71,30 @@ export function readReply(value: unknown, path: string, problems: FieldError[]):
   }
   const file = own(value, 'file');
   if (!absent(file)) {
-    const url = isObject(file) ? own(file, 'url') : undefined;
-    const name = isObject(file) ? own(file, 'name') : undefined;
-    if (!isObject(file)) problems.push({ field: at('file'), message: 'must be an object with a url' });
-    else if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url) || url.length > URL_MAX)
-      problems.push({ field: at('file.url'), message: 'must be an absolute http(s) URL of at most 4096 characters' });
-    else if (hasNul(url))
-      problems.push({ field: at('file.url'), message: 'must not contain NUL (\\u0000) characters' });
-    else if (!absent(name) && (typeof name !== 'string' || hasNul(name)))
-      problems.push({ field: at('file.name'), message: 'must be a string without NUL characters' });
-    else reply.file = typeof name === 'string' ? { url, name } : { url };
+    const read = readFile(file, at('file'), problems);
+    if (read) reply.file = read;
   }
   if (absent(text) && absent(buttons) && absent(file))
     problems.push({ field: path || 'body', message: 'must have at least one of text, buttons or file' });
   return reply;
+}
+
+function readFile(value: unknown, path: string, problems: FieldError[]): AgentReply['file'] | null {
+  if (!isObject(value)) {
+    problems.push({ field: path, message: 'must be an object with a url' });
+    return null;
+  }
+  const url = own(value, 'url');
+  const name = own(value, 'name');
+  const urlProblem =
+    typeof url === 'string' && ABSOLUTE_URL.test(url) && url.length <= URL_MAX
+      ? textProblem(url)
+      : 'must be an absolute http(s) URL of at most 4096 characters';
+  if (urlProblem) problems.push({ field: `${path}.url`, message: urlProblem });
+  const nameProblem = absent(name) ? null : stringProblem(name);
+  if (nameProblem) problems.push({ field: `${path}.name`, message: nameProblem });
+  if (urlProblem || nameProblem) return null;
+  return typeof name === 'string' ? { url: url as string, name } : { url: url as string };
 }
 
 function readButtons(value: unknown, path: string, problems: FieldError[]): Button[][] | null {
@@ -101,23 +113,19 @@ function readButtons(value: unknown, path: string, problems: FieldError[]): Butt
   const before = problems.length;
   const rows = (value as unknown[][]).map((row, r) =>
     row.map((button, b) => {
+      const at = `${path}[${r}][${b}]`;
       const id = isObject(button) ? own(button, 'id') : undefined;
       const text = isObject(button) ? own(button, 'text') : undefined;
       const validId =
         (typeof id === 'string' && id.length > 0 && id.length <= 255) ||
         (typeof id === 'number' && Number.isSafeInteger(id));
-      if (
-        !validId ||
-        hasNul(id) ||
-        typeof text !== 'string' ||
-        text.length === 0 ||
-        text.length > LABEL_MAX ||
-        hasNul(text)
-      ) {
-        problems.push({
-          field: `${path}[${r}][${b}]`,
-          message: 'must be {"id": string or integer, "text": non-empty string}, without NUL characters',
-        });
+      if (!validId || typeof text !== 'string' || text.length === 0 || text.length > LABEL_MAX)
+        problems.push({ field: at, message: 'must be {"id": string or integer, "text": non-empty string}' });
+      else {
+        const idProblem = typeof id === 'string' ? textProblem(id) : null;
+        if (idProblem) problems.push({ field: `${at}.id`, message: idProblem });
+        const labelProblem = textProblem(text);
+        if (labelProblem) problems.push({ field: `${at}.text`, message: labelProblem });
       }
       return { id: String(id), text: String(text) };
     }),

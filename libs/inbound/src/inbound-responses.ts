@@ -4,6 +4,8 @@ import type { ParsedEvent } from './inbound-event.js';
 export interface InboundAnswer {
   status: number;
   body: Record<string, unknown>;
+  /** Why, for the request's log line only (never sent). */
+  reason?: string;
 }
 
 export const NOT_FOUND: InboundAnswer = { status: 404, body: { error: 'Not found' } };
@@ -15,6 +17,8 @@ export const TOO_LARGE: InboundAnswer = { status: 413, body: { error: 'Request b
 export const INVALID_JSON: InboundAnswer = { status: 500, body: { error: 'Invalid JSON in request body' } };
 export const DUPLICATE: InboundAnswer = { status: 200, body: { result: 'ok', duplicate: true } };
 export const ACCEPTED: InboundAnswer = { status: 200, body: { result: 'ok' } };
+/** The body stopped short (the client went away, or the server's request deadline cut it off): nobody to answer. */
+export const INCOMPLETE: InboundAnswer = { status: 408, body: { error: 'The request body did not arrive in full' } };
 export const INTERNAL_ERROR: InboundAnswer = { status: 500, body: { error: 'Internal server error' } };
 
 /** Rows 4 to 9; an accepted event is answered by the service once it is stored. */

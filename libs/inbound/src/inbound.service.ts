@@ -8,6 +8,7 @@ import { parseInboundEvent } from './inbound-event.parser.js';
 import {
   ACCEPTED,
   DUPLICATE,
+  INCOMPLETE,
   INTERNAL_ERROR,
   NO_ACTIVE_CHANNEL,
   TOO_LARGE,
@@ -15,7 +16,7 @@ import {
   type InboundAnswer,
 } from './inbound-responses.js';
 import { InboundRepository } from './inbound.repository.js';
-import { readBody } from './request-body.js';
+import { IncompleteBody, readBody } from './request-body.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -55,7 +56,13 @@ export class InboundService {
     }
     if (!channel) return [NO_ACTIVE_CHANNEL, 'no_channel'];
 
-    const body = await readBody(req);
+    let body: string | null;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof IncompleteBody)) throw error;
+      return [{ ...INCOMPLETE, reason: error.message }, 'incomplete'];
+    }
     if (body === null) return [TOO_LARGE, 'too_large'];
     const parsed = parseInboundEvent(body);
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];

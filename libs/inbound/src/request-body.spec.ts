@@ -5,8 +5,9 @@ import { readBody } from './request-body.js';
 
 function fakeRequest(
   headers: Record<string, string> = {},
-): PassThrough & { headers: Record<string, string>; complete: boolean } {
-  return Object.assign(new PassThrough(), { headers, complete: false });
+  socket: { errored: Error | null } = { errored: null },
+): PassThrough & { headers: Record<string, string>; complete: boolean; socket: { errored: Error | null } } {
+  return Object.assign(new PassThrough(), { headers, complete: false, socket });
 }
 
 describe('readBody', () => {
@@ -35,5 +36,15 @@ describe('readBody', () => {
     req.write('12');
     req.destroy();
     await expect(body).rejects.toThrow('closed the connection');
+  });
+
+  it("says so when the server's request deadline cut the body off", async () => {
+    const socket = { errored: null as Error | null };
+    const req = fakeRequest({}, socket);
+    const body = readBody(req as unknown as IncomingMessage, 10);
+    req.write('12');
+    socket.errored = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    req.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    await expect(body).rejects.toThrow('did not arrive in full before the request deadline');
   });
 });

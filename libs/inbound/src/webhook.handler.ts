@@ -49,14 +49,8 @@ export class WebhookHandler {
       this.logger.error({ err: error, req: { id } }, 'Inbound webhook failed');
       answer = INTERNAL_ERROR;
     }
-    const body = JSON.stringify(answer.body);
-    res.writeHead(answer.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      // A body over the limit was not read to its end: close rather than read the rest.
-      ...(answer.status === 413 ? { connection: 'close' } : {}),
-    });
-    res.end(body);
+    // The server's request deadline may have answered 408 and closed already; a client that went away hears nothing.
+    if (!res.headersSent && !res.destroyed) this.write(res, answer);
     this.metrics.observeHttp(req.method ?? 'POST', WEBHOOK_ROUTE, answer.status, started);
     // Rows 4 and 8 answer 500 because the protocol says so, but the fault is the client's: warn, like a 4xx.
     // Only row 12, a failure of ours, is an error.
@@ -67,11 +61,23 @@ export class WebhookHandler {
           req: { id, method: req.method, url: redactRequestUrl(redactWebhookToken(req.url ?? '')) },
           route: WEBHOOK_ROUTE,
           res: { statusCode: answer.status },
+          ...(answer.reason === undefined ? {} : { reason: answer.reason }),
           responseTime: Math.round(performance.now() - started),
         },
         'request completed',
       );
     }
+  }
+
+  private write(res: ServerResponse, answer: InboundAnswer): void {
+    const body = JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      // A body over the limit was not read to its end: close rather than read the rest.
+      ...(answer.status === 413 ? { connection: 'close' } : {}),
+    });
+    res.end(body);
   }
 }
 

@@ -90,6 +90,8 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         url: methodUrl(claim.webhookUrl, 'send_message'),
         headers: { 'Idempotency-Key': message.id, ...(token === null ? {} : { Authorization: `Token ${token}` }) },
         body: sendMessageBody(claim, message),
+        // A client server may echo what it was sent: lastError is shown by the admin API and logged.
+        secrets: [token, this.config.platformAdminToken],
       });
       return judgeAnswer({
         status: response.status,

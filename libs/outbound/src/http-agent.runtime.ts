@@ -1,27 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, USER_AGENT } from '#common';
+import { AppConfig, USER_AGENT, readAtMost, redactSecrets, wellFormedExcerpt } from '#common';
 import { parseAgentAnswer, type AgentReply } from '#conversations';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
 import { judgeAnswer } from './delivery-policy.js';
 
-/** The whole call, connection included; the runtime is a Platform service, so it is not behind the SSRF filter. */
+/** The whole call, connection and body included; the runtime is a Platform service, not behind the SSRF filter. */
 export const AGENT_CALL_TIMEOUT_MS = 10_000;
-const MAX_ANSWER_BYTES = 1024 * 1024;
+/** An answer is read up to this size (decompressed) and no further: a larger one is an invalid answer. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+const EXCERPT_CHARS = 500;
 
 /** `POST {AGENT_RUNTIME_URL}/events`; failures are judged like deliveries (408, 429, 5xx and no answer are retried). */
 @Injectable()
 export class HttpAgentRuntime extends AgentRuntime {
   private readonly url: string;
+  /** The runtime is never sent the operator token; were it to echo it anyway, it stays out of lastError. */
+  private readonly secrets: string[];
 
   constructor(config: AppConfig) {
     super();
     if (config.agentRuntimeUrl === null) throw new Error('HttpAgentRuntime needs AGENT_RUNTIME_URL');
     this.url = `${config.agentRuntimeUrl}/events`;
+    this.secrets = [config.platformAdminToken];
   }
 
   async respond(event: AgentEvent): Promise<AgentReply[]> {
     let response: Response;
-    let body: string;
     try {
       response = await fetch(this.url, {
         method: 'POST',
@@ -30,18 +34,25 @@ export class HttpAgentRuntime extends AgentRuntime {
         redirect: 'manual',
         signal: AbortSignal.timeout(AGENT_CALL_TIMEOUT_MS),
       });
-      body = await response.text();
     } catch (error) {
       throw new AgentCallFailed({ outcome: 'retry', error: describeFetchError(error), retryAfterMs: null });
     }
+    const read = await readAtMost(response.body ?? [], MAX_ANSWER_BYTES);
+    const body = new TextDecoder().decode(read.bytes);
     const verdict = judgeAnswer({
       status: response.status,
-      bodyExcerpt: body.slice(0, 500),
+      bodyExcerpt: wellFormedExcerpt(redactSecrets(body, this.secrets), EXCERPT_CHARS),
       retryAfter: response.headers.get('retry-after') ?? undefined,
     });
     if (verdict.outcome !== 'success')
       throw new AgentCallFailed({ ...verdict, error: `Agent runtime answered ${verdict.error}` });
-    if (Buffer.byteLength(body) > MAX_ANSWER_BYTES)
+    if (read.error !== undefined)
+      throw new AgentCallFailed({
+        outcome: 'retry',
+        error: describeFetchError(read.error, "The Agent runtime's answer broke off"),
+        retryAfterMs: null,
+      });
+    if (!read.complete)
       throw new AgentCallFailed({ outcome: 'fail', error: 'The Agent runtime answered with a body over 1 MiB' });
     try {
       return parseAgentAnswer(body);
@@ -51,13 +62,13 @@ export class HttpAgentRuntime extends AgentRuntime {
   }
 }
 
-function describeFetchError(error: unknown): string {
+function describeFetchError(error: unknown, what = 'Agent runtime unreachable'): string {
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError')
     return `Agent runtime did not answer within ${AGENT_CALL_TIMEOUT_MS / 1000} s`;
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return `Agent runtime unreachable: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`.slice(
-    0,
+  return wellFormedExcerpt(
+    `${what}: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`,
     300,
   );
 }

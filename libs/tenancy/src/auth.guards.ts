@@ -3,12 +3,14 @@ import { AppError, ErrorCode } from '#common';
 import type { AuthenticatedRequest, Caller } from './caller.js';
 import { TenantsService } from './tenants.service.js';
 
-async function authenticate(context: ExecutionContext, tenants: TenantsService): Promise<Caller> {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+const UNAUTHORIZED_MESSAGE = 'Missing or invalid credentials: send Authorization: Bearer <token>.';
+
+/** Who sent `request`, found once per request (AuthenticateFirstMiddleware may have done it already); 401 if nobody. */
+export async function identifyCaller(request: AuthenticatedRequest, tenants: TenantsService): Promise<Caller> {
+  if (request.caller) return request.caller;
   const header = request.headers.authorization;
   const caller = await tenants.identify(Array.isArray(header) ? header[0] : header);
-  if (!caller)
-    throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or invalid credentials: send Authorization: Bearer <token>.');
+  if (!caller) throw new AppError(ErrorCode.UNAUTHORIZED, UNAUTHORIZED_MESSAGE);
   request.caller = caller;
   return caller;
 }
@@ -22,7 +24,7 @@ abstract class CallerKindGuard implements CanActivate {
   constructor(private readonly tenants: TenantsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const caller = await authenticate(context, this.tenants);
+    const caller = await identifyCaller(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.tenants);
     if (caller.kind !== this.kind) throw new AppError(ErrorCode.FORBIDDEN, this.refusal);
     return true;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -7,10 +7,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
+import { ApiErrors, PathId, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
 import { OperatorGuard } from './auth.guards.js';
 import { ApiKeyDto, CreateTenantDto, CreatedTenantDto, TenantDto } from './tenants.dto.js';
-import { TenantsService } from './tenants.service.js';
+import { TenantsService, apiKeyNotFound, isUuid, tenantNotFound } from './tenants.service.js';
 
 const OPERATOR_ONLY: DocumentedError = [
   403,
@@ -50,7 +50,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Create another API key for a tenant (shown only in this response).' })
   @ApiCreatedResponse({ type: ApiKeyDto })
   @ApiErrors([404, 'NOT_FOUND', 'Tenant not found.'])
-  createApiKey(@Param('tenantId') tenantId: string): Promise<ApiKeyDto> {
+  createApiKey(@PathId('tenantId', isUuid, tenantNotFound) tenantId: string): Promise<ApiKeyDto> {
     return this.tenants.createApiKey(tenantId);
   }
 
@@ -59,7 +59,10 @@ export class TenantsController {
   @ApiOperation({ summary: 'Revoke an API key; it stops working at once.' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiErrors([404, 'NOT_FOUND', 'API key not found.'])
-  revokeApiKey(@Param('tenantId') tenantId: string, @Param('keyId') keyId: string): Promise<void> {
+  revokeApiKey(
+    @PathId('tenantId', isUuid, apiKeyNotFound) tenantId: string,
+    @PathId('keyId', isUuid, apiKeyNotFound) keyId: string,
+  ): Promise<void> {
     return this.tenants.revokeApiKey(tenantId, keyId);
   }
 }

@@ -48,7 +48,7 @@ export class TenantsService {
 
   async revokeApiKey(tenantId: string, keyId: string): Promise<void> {
     if (!isUuid(tenantId) || !isUuid(keyId) || !(await this.tenants.deleteKey(tenantId, keyId))) {
-      throw new AppError(ErrorCode.NOT_FOUND, 'API key not found.');
+      throw apiKeyNotFound();
     }
   }
 
@@ -68,6 +68,10 @@ function newApiKey(): string {
   return `${API_KEY_PREFIX}${randomToken(32)}`;
 }
 
-function tenantNotFound(): AppError {
+export function tenantNotFound(): AppError {
   return new AppError(ErrorCode.NOT_FOUND, 'Tenant not found.');
+}
+
+export function apiKeyNotFound(): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, 'API key not found.');
 }

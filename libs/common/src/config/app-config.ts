@@ -13,12 +13,18 @@ export interface AppConfigFields {
   port: number;
   publicBaseUrl: string;
   platformAdminToken: string;
+  /** True when the operator token was generated (and kept in DATA_DIR), not given: only then the banner shows it. */
+  platformAdminTokenGenerated: boolean;
   secretsKey: Buffer;
   agentRuntimeUrl: string | null;
   outboundAllowPrivateNetworks: boolean;
   allowHttpWebhooks: boolean;
   deliveryRetryDelaysMs: readonly number[];
   channelMaxInFlight: number;
+  /** Node's headersTimeout: the request line and headers must arrive within this. */
+  httpHeadersTimeoutMs: number;
+  /** Node's requestTimeout: the whole request, body included, must arrive within this. */
+  httpRequestTimeoutMs: number;
   role: Role;
   migrateOnStart: boolean;
   logLevel: LogLevel;
@@ -32,12 +38,15 @@ export class AppConfig implements AppConfigFields {
   readonly port!: number;
   readonly publicBaseUrl!: string;
   readonly platformAdminToken!: string;
+  readonly platformAdminTokenGenerated!: boolean;
   readonly secretsKey!: Buffer;
   readonly agentRuntimeUrl!: string | null;
   readonly outboundAllowPrivateNetworks!: boolean;
   readonly allowHttpWebhooks!: boolean;
   readonly deliveryRetryDelaysMs!: readonly number[];
   readonly channelMaxInFlight!: number;
+  readonly httpHeadersTimeoutMs!: number;
+  readonly httpRequestTimeoutMs!: number;
   readonly role!: Role;
   readonly migrateOnStart!: boolean;
   readonly logLevel!: LogLevel;

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       port: 3000,
       publicBaseUrl: 'http://localhost:3000',
       platformAdminToken: 'generated-token-0123456789',
+      platformAdminTokenGenerated: true,
       agentRuntimeUrl: null,
       outboundAllowPrivateNetworks: true,
       allowHttpWebhooks: true,
@@ -46,6 +47,8 @@ describe('loadConfig', () => {
       role: 'all',
       migrateOnStart: true,
       logLevel: 'info',
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
     });
     expect(config.secretsKey).toEqual(Buffer.alloc(32, 1));
     expect(config.runsHttp && config.runsWorkers).toBe(true);
@@ -57,8 +60,14 @@ describe('loadConfig', () => {
 
   it('does not generate secrets that were given', () => {
     const generator = jest.fn(devSecrets);
-    loadConfig({ PLATFORM_ADMIN_TOKEN: 'given-token-0123456789', SECRETS_KEY: KEY }, generator);
+    const config = loadConfig({ PLATFORM_ADMIN_TOKEN: 'given-token-0123456789', SECRETS_KEY: KEY }, generator);
     expect(generator).not.toHaveBeenCalled();
+    expect(config.platformAdminTokenGenerated).toBe(false);
+  });
+
+  it('knows a given operator token from a generated one when only the secrets key is generated', () => {
+    const config = loadConfig({ PLATFORM_ADMIN_TOKEN: 'given-token-0123456789' }, devSecrets);
+    expect(config).toMatchObject({ platformAdminToken: 'given-token-0123456789', platformAdminTokenGenerated: false });
   });
 
   it('accepts a complete production environment with safe defaults for the switches', () => {
@@ -126,6 +135,15 @@ describe('loadConfig', () => {
     ['ROLE', 'boss', 'ROLE must be one of all, api, worker'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
     ['NODE_ENV', 'staging', 'NODE_ENV must be production, development or test'],
+    ['HTTP_HEADERS_TIMEOUT_MS', 'soon', 'HTTP_HEADERS_TIMEOUT_MS must be whole milliseconds from 1000 to 600000'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '999', 'HTTP_HEADERS_TIMEOUT_MS must be whole milliseconds from 1000 to 600000'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0', 'HTTP_REQUEST_TIMEOUT_MS must be whole milliseconds from 1000 to 600000'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '600001', 'HTTP_REQUEST_TIMEOUT_MS must be whole milliseconds from 1000 to 600000'],
+    [
+      'HTTP_REQUEST_TIMEOUT_MS',
+      '5000',
+      'HTTP_HEADERS_TIMEOUT_MS (10000) must not be greater than HTTP_REQUEST_TIMEOUT_MS',
+    ],
   ])('rejects %s=%s', (name, value, message) => {
     expect(problemsOf({ ...PRODUCTION, [name]: value })).toEqual([expect.stringContaining(message)]);
   });
@@ -139,6 +157,8 @@ describe('loadConfig', () => {
         MIGRATE_ON_START: 'true',
         ALLOW_HTTP_WEBHOOKS: '1',
         LOG_LEVEL: 'debug',
+        HTTP_HEADERS_TIMEOUT_MS: '5000',
+        HTTP_REQUEST_TIMEOUT_MS: '5000',
       },
       devSecrets,
     );
@@ -150,6 +170,8 @@ describe('loadConfig', () => {
       migrateOnStart: true,
       allowHttpWebhooks: true,
       logLevel: 'debug',
+      httpHeadersTimeoutMs: 5000,
+      httpRequestTimeoutMs: 5000,
     });
   });
 

@@ -12,6 +12,11 @@ export interface DevSecrets {
 /** Chats of one channel worked at once per replica and lane: a slow or dead client server holds at most this many slots. */
 export const DEFAULT_CHANNEL_MAX_IN_FLIGHT = 32;
 
+/** Headers within 10 s, the whole request within 30 s: a slow or stalled client holds a connection no longer. */
+export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 30_000;
+const HTTP_TIMEOUT_RANGE_MS = [1_000, 600_000] as const;
+
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30000, 120000, 600000, 1800000, 3600000] as const;
 
 /** What deploy/channel-service.env holds where the operator must put a value of their own. */
@@ -76,11 +81,17 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     DEFAULT_CHANNEL_MAX_IN_FLIGHT,
     problems,
   );
+  const [httpHeadersTimeoutMs, httpRequestTimeoutMs] = parseHttpTimeouts(
+    read('HTTP_HEADERS_TIMEOUT_MS'),
+    read('HTTP_REQUEST_TIMEOUT_MS'),
+    problems,
+  );
   const role = parseEnum<Role>('ROLE', read('ROLE'), ROLES, 'all', problems);
   const migrateOnStart = parseBoolean('MIGRATE_ON_START', read('MIGRATE_ON_START'), databaseUrl === null, problems);
   const logLevel = parseEnum<LogLevel>('LOG_LEVEL', read('LOG_LEVEL'), LOG_LEVELS, 'info', problems);
 
   let platformAdminToken = read('PLATFORM_ADMIN_TOKEN');
+  const platformAdminTokenGenerated = platformAdminToken === undefined;
   let secretsKeyText = read('SECRETS_KEY');
   if (platformAdminToken !== undefined && platformAdminToken.length < 16) {
     problems.push('PLATFORM_ADMIN_TOKEN must be at least 16 characters long.');
@@ -99,12 +110,15 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     port,
     publicBaseUrl,
     platformAdminToken: platformAdminToken ?? '',
+    platformAdminTokenGenerated,
     secretsKey: secretsKey ?? Buffer.alloc(0),
     agentRuntimeUrl,
     outboundAllowPrivateNetworks,
     allowHttpWebhooks,
     deliveryRetryDelaysMs,
     channelMaxInFlight,
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
     role,
     migrateOnStart,
     logLevel,
@@ -180,6 +194,30 @@ function parsePositiveInt(name: string, value: string | undefined, fallback: num
   if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 100_000) return Number(value);
   problems.push(`${name} must be a whole number from 1 to 100000, not "${value}".`);
   return fallback;
+}
+
+function parseHttpTimeouts(
+  headers: string | undefined,
+  request: string | undefined,
+  problems: string[],
+): [headersMs: number, requestMs: number] {
+  const [min, max] = HTTP_TIMEOUT_RANGE_MS;
+  const parse = (name: string, value: string | undefined, fallback: number): number | null => {
+    if (value === undefined) return fallback;
+    if (/^\d+$/.test(value) && Number(value) >= min && Number(value) <= max) return Number(value);
+    problems.push(`${name} must be whole milliseconds from ${min} to ${max}, not "${value}".`);
+    return null;
+  };
+  const headersMs = parse('HTTP_HEADERS_TIMEOUT_MS', headers, DEFAULT_HTTP_HEADERS_TIMEOUT_MS);
+  const requestMs = parse('HTTP_REQUEST_TIMEOUT_MS', request, DEFAULT_HTTP_REQUEST_TIMEOUT_MS);
+  if (headersMs === null || requestMs === null)
+    return [headersMs ?? DEFAULT_HTTP_HEADERS_TIMEOUT_MS, requestMs ?? DEFAULT_HTTP_REQUEST_TIMEOUT_MS];
+  // Node refuses a server whose headers deadline is later than its whole-request deadline.
+  if (headersMs > requestMs)
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS (${headersMs}) must not be greater than HTTP_REQUEST_TIMEOUT_MS (${requestMs}).`,
+    );
+  return [headersMs, requestMs];
 }
 
 function parseEnum<T extends string>(

@@ -53,6 +53,16 @@ describe('AllExceptionsFilter.toResponse', () => {
     ]);
   });
 
+  it('answers a path parameter the router could not decode as an unknown path, without echoing it', () => {
+    const undecodable = Object.assign(new URIError("Failed to decode param '%ED%A0%BD'"), { status: 400 });
+    const wrapped = new BadRequestException(undecodable.message, { cause: undecodable });
+    expect(filter.toResponse(wrapped, 'r7', '/api/v1/channels/%ED%A0%BD')).toEqual([
+      404,
+      { error: 'Not found', code: 'NOT_FOUND' },
+    ]);
+    expect(filter.toResponse(wrapped, 'r7', '/x/%ED%A0%BD')).toEqual([404, { error: 'Not found' }]);
+  });
+
   it('keeps the message of other HTTP exceptions', () => {
     expect(filter.toResponse(new HttpException('Slow down', 429), 'r6')).toEqual([
       429,

@@ -54,6 +54,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       ];
       return [parserError.status, { error: message, code }];
     }
+    // The router could not percent-decode a path parameter (`%ED%A0%BD`, `%C0%80`): such a path names nothing, so it
+    // is answered as an unknown path is, without echoing it.
+    if (exception instanceof HttpException && exception.cause instanceof URIError)
+      return path.startsWith('/api/')
+        ? [404, { error: 'Not found', code: ErrorCode.NOT_FOUND }]
+        : [404, { error: 'Not found' }];
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       // Outside the admin API, an unknown path answers as the Omnichannel protocol documents (row 1).

@@ -1,32 +1,14 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import type { Socket } from 'node:net';
-import { isIP } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   RequestFilteringHttpAgent,
   RequestFilteringHttpsAgent,
   type RequestFilteringAgentOptions,
 } from 'request-filtering-agent';
+import { AddressBlockedError, refusedAddressRule } from './address-policy.js';
 
 export const CONNECT_TIMEOUT_CODE = 'ECONNECT_TIMEOUT';
-
-function ipv4FromMapped(address: string): string | null {
-  const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return null;
-  const high = parseInt(hex[1], 16);
-  const low = parseInt(hex[2], 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
-}
-
-/** For IP literals as the WHATWG URL parser normalises them (decimal, octal and hex forms become dotted). */
-export function isLinkLocalAddress(host: string): boolean {
-  const address = host.replace(/^\[|\]$/g, '');
-  const v4 = isIP(address) === 4 ? address : ipv4FromMapped(address);
-  if (v4) return v4.startsWith('169.254.');
-  return isIP(address) === 6 && /^fe[89ab][0-9a-f]:/i.test(address);
-}
 
 /** Adds a connect timeout: the request timeout alone would let a black-holed SYN eat the whole budget. */
 function withConnectTimeout(socket: Duplex | Socket, timeoutMs: number): Duplex | Socket {
@@ -53,54 +35,81 @@ function filterOptions(options: OutboundAgentOptions): RequestFilteringAgentOpti
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
+type Resolver = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /**
- * Link-local space (169.254.0.0/16, fe80::/10), where cloud metadata services live, stays blocked even when
- * private networks are allowed. request-filtering-agent wraps this lookup with its own checks; IP literals
- * never get here, so OutboundHttpClient checks those before connecting.
+ * A DNS lookup that refuses a name when any of its addresses is one the outbound network policy refuses, in any
+ * notation (an IPv4-mapped or IPv4-compatible AAAA answer is judged by the IPv4 address it carries). The error
+ * names the rule, not the address: an internal name's address is not shown to whoever set the webhook URL.
+ * request-filtering-agent wraps this lookup with its own, narrower check.
  */
-export function linkLocalBlockingLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const blocked = addresses.find((entry) => isLinkLocalAddress(entry.address));
-    if (blocked) {
-      return callback(
-        Object.assign(new Error(`DNS lookup ${blocked.address} is not allowed. Because, It is a link-local address.`), {
-          code: 'EADDRBLOCKED',
-        }),
-        [],
-      );
-    }
-    if (options.all) return callback(null, addresses);
-    callback(null, addresses[0].address, addresses[0].family);
-  });
+export function policyLookup(allowPrivateNetworks: boolean, resolve: Resolver = dnsLookup): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      for (const entry of addresses) {
+        const rule = refusedAddressRule(entry.address, allowPrivateNetworks);
+        if (rule) return callback(new AddressBlockedError(hostname, rule, true), []);
+      }
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }
 
 type ConnectOptions = Parameters<RequestFilteringHttpAgent['createConnection']>[0];
 type ConnectListener = Parameters<RequestFilteringHttpAgent['createConnection']>[1];
+type CreateConnection = (options: ConnectOptions, listener?: ConnectListener) => Duplex | Socket;
+
+/** A socket that fails at once, as request-filtering-agent answers a refused IP literal. */
+function refusedSocket(error: Error, listener?: ConnectListener): Socket {
+  const socket = new Socket();
+  if (listener) listener(error, socket);
+  else process.nextTick(() => socket.destroy(error));
+  return socket;
+}
+
+/** IP literals never reach the lookup: they are judged here, before request-filtering-agent's narrower check. */
+function connect(
+  outbound: OutboundAgentOptions,
+  lookup: LookupFunction,
+  create: CreateConnection,
+  options: ConnectOptions,
+  listener?: ConnectListener,
+): Duplex | Socket {
+  const host = options.host ?? '';
+  const rule = refusedAddressRule(host, outbound.allowPrivateNetworks);
+  if (rule) return refusedSocket(new AddressBlockedError(host, rule, false), listener);
+  return withConnectTimeout(create({ ...options, lookup } as ConnectOptions, listener), outbound.connectTimeoutMs);
+}
 
 export class OutboundHttpAgent extends RequestFilteringHttpAgent {
+  private readonly lookup: LookupFunction;
+
   constructor(private readonly outbound: OutboundAgentOptions) {
     super({ keepAlive: true, maxSockets: 64, ...filterOptions(outbound) });
+    this.lookup = policyLookup(outbound.allowPrivateNetworks);
   }
 
   override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return withConnectTimeout(
-      super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener),
-      this.outbound.connectTimeoutMs,
-    );
+    return connect(this.outbound, this.lookup, (o, l) => super.createConnection(o, l), options, listener);
   }
 }
 
 export class OutboundHttpsAgent extends RequestFilteringHttpsAgent {
+  private readonly lookup: LookupFunction;
+
   constructor(private readonly outbound: OutboundAgentOptions) {
     super({ keepAlive: true, maxSockets: 64, ...filterOptions(outbound) });
+    this.lookup = policyLookup(outbound.allowPrivateNetworks);
   }
 
   override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return withConnectTimeout(
-      super.createConnection({ ...options, lookup: linkLocalBlockingLookup } as ConnectOptions, listener),
-      this.outbound.connectTimeoutMs,
-    );
+    return connect(this.outbound, this.lookup, (o, l) => super.createConnection(o, l), options, listener);
   }
 }
