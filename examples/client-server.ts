@@ -3,11 +3,15 @@
 // channel's platform webhook URL (from set_webhook), sends each line typed on stdin as a visitor message.
 //   npm run example:client                 listens on 127.0.0.1:4000
 //   PORT=4100 TOKEN=s3cret npm run example:client   another port; require `Authorization: Token s3cret`
+//   HOST=0.0.0.0 GREETING=Hello …            listen on every interface (in a container); send GREETING as a visitor
+//                                            message as soon as set_webhook arrives (the compose demo has no stdin)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createInterface } from 'node:readline';
 
 const port = Number(process.env.PORT ?? 4000);
+const host = process.env.HOST ?? '127.0.0.1';
 const token = process.env.TOKEN;
+const greeting = process.env.GREETING;
 let platformWebhookUrl: string | null = null;
 let sent = 0;
 
@@ -43,7 +47,10 @@ const server = createServer(async (req, res) => {
     console.log(
       `set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message.`,
     );
-    return reply(res, 200, { result: 'ok' });
+    reply(res, 200, { result: 'ok' });
+    // Sent after the answer: the service is still activating the channel until set_webhook has been answered.
+    if (greeting) setTimeout(() => void sendVisitorMessage(greeting), 500);
+    return;
   }
   if (path.endsWith('/send_message')) {
     const message = (body?.message ?? {}) as { kind?: string; text?: string; buttons?: unknown };
@@ -56,8 +63,7 @@ const server = createServer(async (req, res) => {
   reply(res, 404, { error: 'unknown method' });
 });
 
-createInterface({ input: process.stdin }).on('line', async (line) => {
-  if (!line.trim()) return;
+async function sendVisitorMessage(text: string): Promise<void> {
   if (platformWebhookUrl === null) {
     console.log('No channel yet: create an active channel whose webhookUrl is this server, then type again.');
     return;
@@ -67,7 +73,7 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     event: 'new_message',
     chat_id: 1,
     visitor: { id: 'visitor-1', fields: { name: 'You' } },
-    message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text: line },
+    message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text },
   };
   const res = await fetch(platformWebhookUrl, {
     method: 'POST',
@@ -77,10 +83,14 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   console.log(
     res instanceof Error
       ? `visitor message not sent: ${res.message}`
-      : `visitor message → ${res.status} ${await res.text()}`,
+      : `visitor message "${text}" → ${res.status} ${await res.text()}`,
   );
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim()) void sendVisitorMessage(line);
 });
 
-server.listen(port, '127.0.0.1', () =>
-  console.log(`Example client server on http://127.0.0.1:${port} (use it as the channel's webhookUrl)`),
+server.listen(port, host, () =>
+  console.log(`Example client server on http://${host}:${port} (use it as the channel's webhookUrl)`),
 );
