@@ -52,7 +52,8 @@ const hostileSegment = fc.oneof(
   fc.constantFrom('%', '%zz', '%00', '%ED%A0%80', '..', '%2e%2e', 'a%2Fb', '0', '-1', '9999999999999999999999'),
   fc.uuid().map((id) => id.toUpperCase()),
 );
-const hostileCursor = fc.oneof(
+/** What a cursor decodes to: the page cursor is base64url of `<position>:<id>`, so each is tried raw and encoded. */
+const cursorText = fc.oneof(
   hostileSegment,
   fc.constantFrom(
     '9999999999999999999:0196a3b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b',
@@ -63,6 +64,10 @@ const hostileCursor = fc.oneof(
     'MTox',
   ),
   fc.tuple(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.uuid()).map(([n, id]) => `${n}:${id}`),
+);
+const hostileCursor = fc.oneof(
+  cursorText,
+  cursorText.map((text) => Buffer.from(text, 'utf8').toString('base64url')),
 );
 
 /** Every status the admin API documents, and the error body's shape. */

@@ -82,4 +82,9 @@ describe('the global validation pipe', () => {
   it('leaves path parameters to their own pipes', async () => {
     await expect(pipe.transform('a\u0000', { type: 'param', metatype: String, data: 'id' })).resolves.toBe('a\u0000');
   });
+
+  it('caps the details at ten, however many bad property names one object has', () => {
+    const body = Object.fromEntries(Array.from({ length: 5000 }, (_, n) => [`k${n}\u0000`, 1]));
+    expect(inputProblems(body)).toHaveLength(10);
+  });
 });

@@ -53,7 +53,8 @@ export function inputProblems(input: unknown): FieldError[] {
     const entries: [string | number, unknown][] = Array.isArray(value)
       ? value.map((item, index) => [index, item])
       : Object.entries(value);
-    for (let i = entries.length - 1; i >= 0; i -= 1) {
+    // The cap holds inside one object too: 5,000 bad property names must not become 5,000 details.
+    for (let i = entries.length - 1; i >= 0 && problems.length < MAX_TEXT_DETAILS; i -= 1) {
       const [key, item] = entries[i];
       if (typeof key === 'string') {
         const problem = textProblem(key);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { redactSecrets } from './redact-secrets.js';
+import { asSentInHeader, redactSecrets } from './redact-secrets.js';
 import { wellFormedExcerpt } from './well-formed.js';
 
 const SECRET = 'WHT/echo+secret=01 23';
@@ -32,5 +32,20 @@ describe('redactSecrets', () => {
     const excerpt = wellFormedExcerpt(redactSecrets(body, [SECRET]));
     expect(excerpt).toBe(`${'x'.repeat(289)} [REDACTED]…`);
     expect(excerpt).not.toContain('WHT');
+  });
+
+  it('finds the forms other stacks echo: strict percent-encoding, Go JSON escapes, HTML entities', () => {
+    const secret = "s3cr3t<tok>&x'(y)!~";
+    const echoes = [
+      new URLSearchParams({ got: secret }).toString(),
+      `{"got":"s3cr3t\\u003ctok\\u003e\\u0026x\\u0027(y)!~"}`,
+      `<p>got s3cr3t&lt;tok&gt;&amp;x&#39;(y)!~</p>`,
+    ];
+    for (const echo of echoes) expect(redactSecrets(echo, [secret])).not.toMatch(/s3cr3t/);
+  });
+
+  it('finds a token as an HTTP header carried it, when the stored one had spaces or line breaks', () => {
+    expect(asSentInHeader(' old-token-123\n')).toBe('old-token-123');
+    expect(redactSecrets('401: got Token old-token-123', [' old-token-123\n'])).toBe('401: got Token [REDACTED]');
   });
 });
