@@ -2,7 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
-import { eventually, sendMessages, startFakeAgentRuntime, type FakeAgentRuntime } from './support/outbound.js';
+import {
+  agentEcho,
+  eventually,
+  sendMessages,
+  startFakeAgentRuntime,
+  type FakeAgentRuntime,
+} from './support/outbound.js';
 import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from './support/test-app.js';
 
 interface Message {
@@ -42,10 +48,7 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
   });
 
   beforeEach(() => {
-    runtime.respondWith((call) => ({
-      status: 200,
-      body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
-    }));
+    runtime.respondWith(agentEcho);
   });
 
   afterAll(async () => {

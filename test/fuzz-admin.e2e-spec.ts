@@ -3,14 +3,12 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { asTenant, makeAgent, makeChannel, makeTenant, operator, type TestTenant } from './support/admin-api.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
+import { ruleBreakingText } from './support/hostile-text.js';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './support/test-app.js';
 
-const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
 const hostileString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
-  fc
-    .tuple(fc.string({ maxLength: 8 }), fc.oneof(loneSurrogate, fc.constant('\u0000')), fc.string({ maxLength: 8 }))
-    .map((parts) => parts.join('')),
+  ruleBreakingText,
   fc.constantFrom(
     '',
     ' ',

@@ -5,6 +5,7 @@ import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from '.
 import { counts, fromTheTable, postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import { eventually } from './support/outbound.js';
 import { BLOCKED_DESTINATIONS, startConnectionCounter, type ConnectionCounter } from './support/ssrf.js';
+import { ruleBreakingText } from './support/hostile-text.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const edgeNumber = fc.constantFrom(
@@ -16,13 +17,9 @@ const edgeNumber = fc.constantFrom(
   Number.MIN_SAFE_INTEGER - 1,
   2 ** 63,
 );
-const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
 const hostileString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
-  // Half a surrogate pair or a NUL somewhere in an otherwise ordinary string.
-  fc
-    .tuple(fc.string({ maxLength: 8 }), fc.oneof(loneSurrogate, fc.constant('\u0000')), fc.string({ maxLength: 8 }))
-    .map((parts) => parts.join('')),
+  ruleBreakingText,
   fc.constantFrom('__proto__', 'constructor', '\u0000', '\ud800\udc00', 'é'.repeat(40_000), '😀'.repeat(20_000)),
 );
 const wrongType = fc.oneof(

@@ -5,7 +5,13 @@ import { gzipSync } from 'node:zlib';
 import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
-import { eventually, sendMessages, startFakeAgentRuntime, type FakeAgentRuntime } from './support/outbound.js';
+import {
+  agentEcho,
+  eventually,
+  sendMessages,
+  startFakeAgentRuntime,
+  type FakeAgentRuntime,
+} from './support/outbound.js';
 import {
   BLOCKED_DESTINATIONS,
   METADATA_DESTINATIONS,
@@ -115,10 +121,7 @@ describe('hostile peers: client servers and an Agent runtime that answer badly (
   beforeEach(() => {
     chatSeq += 1;
     client.respondWith(() => ({ status: 200, body: {} }));
-    runtime.respondWith((call) => ({
-      status: 200,
-      body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
-    }));
+    runtime.respondWith(agentEcho);
   });
 
   afterAll(async () => {

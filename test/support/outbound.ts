@@ -43,13 +43,15 @@ export interface FakeAgentRuntime {
   close(): Promise<void>;
 }
 
+/** The fake runtime's default answer: one reply, `Agent: <the visitor's text>`. */
+export const agentEcho: AgentResponder = (call) => ({
+  status: 200,
+  body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
+});
+
 /** The Agent runtime on loopback: records every POST /events and answers as told (one echo reply by default). */
 export async function startFakeAgentRuntime(port = 0): Promise<FakeAgentRuntime> {
-  const echo: AgentResponder = (call) => ({
-    status: 200,
-    body: { replies: [{ text: `Agent: ${(call.body.message as { text: string }).text}` }] },
-  });
-  let responder = echo;
+  let responder = agentEcho;
   const calls: AgentCall[] = [];
   const stats: FakeAgentStats = { inFlight: 0, maxInFlight: 0 };
   const sockets = new Set<Socket>();
