@@ -23,6 +23,14 @@ export default {
       testMatch: ['**/*.e2e-spec.ts'],
       slowTestThreshold: 30,
     },
+    // Not part of `npm test`: `npm run test:browser` (the console in Chromium, which must be installed).
+    {
+      ...shared,
+      displayName: 'browser',
+      roots: ['<rootDir>/test/browser'],
+      testMatch: ['**/*.browser-spec.ts'],
+      slowTestThreshold: 60,
+    },
     // Not part of `npm test`: `npm run test:faults` (minutes of deliberate outages).
     {
       ...shared,

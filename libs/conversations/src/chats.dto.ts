@@ -52,6 +52,15 @@ export class MessageDto {
   @ApiProperty({ enum: ['inbound', 'outbound'] })
   direction!: string;
 
+  @ApiProperty({
+    enum: ['visitor', 'file_visitor', 'keyboard_response', 'operator', 'keyboard'],
+    example: 'visitor',
+    description:
+      'The protocol kind: inbound visitor | file_visitor | keyboard_response (as the client sent it); outbound ' +
+      'operator (text, or a file link) | keyboard (buttons).',
+  })
+  kind!: string;
+
   @ApiProperty({ example: 'Hello', nullable: true, type: String })
   text!: string | null;
 

@@ -4,6 +4,7 @@ import type { MessageDto } from './chats.dto.js';
 export interface MessageRow {
   id: string;
   direction: string;
+  kind: string;
   text: string | null;
   buttons: unknown[] | null;
   clientMessageId: string | null;
@@ -25,6 +26,7 @@ export function messageColumns(alias = 'messages'): string {
   return [
     `${a('id')}`,
     `${a('direction')}`,
+    `${a('kind')}`,
     `${a('text')}`,
     `${a('buttons')}`,
     `${a('client_message_id')} AS "clientMessageId"`,
@@ -41,6 +43,7 @@ export function toMessage(row: MessageRow): MessageDto {
   return {
     id: row.id,
     direction: row.direction,
+    kind: row.kind,
     text: row.text,
     ...(row.buttons === null ? {} : { buttons: row.buttons }),
     ...(row.clientMessageId === null ? {} : { clientMessageId: row.clientMessageId }),

@@ -1,0 +1,170 @@
+import { OPERATIONS, type OperationName } from './operations';
+import { session } from './session';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+export interface CreatedTenant extends Tenant {
+  apiKey: string;
+  apiKeyId: string;
+}
+export interface ApiKeySummary {
+  id: string;
+  createdAt: string;
+}
+export interface CreatedApiKey extends ApiKeySummary {
+  apiKey: string;
+}
+export interface Agent {
+  agentId: string;
+  title: string | null;
+  trained: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ChannelWarning {
+  code: 'CHANNEL_UNREACHABLE' | 'WEBHOOK_REGISTRATION_FAILED';
+  message: string;
+}
+export interface Channel {
+  id: string;
+  agentId: string;
+  type: 'omnichannel';
+  title: string | null;
+  active: boolean;
+  platformWebhookUrl: string;
+  webhookUrl: string;
+  webhookTokenSet: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Only on the answers of create and update. */
+  warnings?: ChannelWarning[];
+}
+export interface ChannelChanges {
+  title?: string | null;
+  webhookUrl?: string;
+  /** A string sets the token, null clears it, absent keeps it (a changed webhookUrl clears it anyway). */
+  webhookToken?: string | null;
+  active?: boolean;
+}
+export interface Chat {
+  id: string;
+  clientChatId: number | string;
+  visitorId: string;
+  variables: Record<string, string>;
+  createdAt: string;
+  lastMessageAt: string;
+}
+export interface Button {
+  id: string;
+  text: string;
+}
+export interface Message {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  kind: string;
+  text: string | null;
+  buttons?: Button[][];
+  clientMessageId?: string;
+  status: string;
+  attempts: number;
+  lastError?: string;
+  createdAt: string;
+  deliveredAt?: string;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** An answer other than the expected success: the API's own sentence, its code and its field details. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: { field: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type Params = Record<string, string>;
+
+/** `/api/v1/agents/{agentId}` with `{agentId: 'a 1'}` → `/api/v1/agents/a%201`. */
+function expand(path: string, params: Params): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
+async function call<T>(
+  name: OperationName,
+  options: { params?: Params; query?: Record<string, string | undefined>; body?: unknown; token?: string } = {},
+): Promise<T> {
+  const operation = OPERATIONS[name];
+  const token = options.token ?? session.token();
+  let url = expand(operation.path, options.params ?? {});
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, value);
+  if (query.size > 0) url += `?${query}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: operation.method,
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The service did not answer. Check that it is running, then try again.');
+  }
+  if (response.status === operation.status) {
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+  let body: { error?: unknown; code?: unknown; details?: unknown } = {};
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: described by the status below
+  }
+  const message = typeof body.error === 'string' ? body.error : `The service answered HTTP ${response.status}.`;
+  const code = typeof body.code === 'string' ? body.code : `HTTP_${response.status}`;
+  const details = Array.isArray(body.details) ? (body.details as { field: string; message: string }[]) : [];
+  if (response.status === 401 && !options.token) session.expire();
+  throw new ApiError(response.status, code, message, details);
+}
+
+export const api = {
+  listTenants: (token?: string) => call<Tenant[]>('listTenants', { token }),
+  createTenant: (name: string) => call<CreatedTenant>('createTenant', { body: { name } }),
+  listApiKeys: (tenantId: string) => call<ApiKeySummary[]>('listApiKeys', { params: { tenantId } }),
+  createApiKey: (tenantId: string) => call<CreatedApiKey>('createApiKey', { params: { tenantId } }),
+  revokeApiKey: (tenantId: string, keyId: string) => call<void>('revokeApiKey', { params: { tenantId, keyId } }),
+  listAgents: (token?: string) => call<Agent[]>('listAgents', { token }),
+  getAgent: (agentId: string) => call<Agent>('getAgent', { params: { agentId } }),
+  listChannels: (agentId: string) => call<Channel[]>('listChannels', { params: { agentId } }),
+  createChannel: (agentId: string, body: ChannelChanges & { type: 'omnichannel'; webhookUrl: string }) =>
+    call<Channel>('createChannel', { params: { agentId }, body }),
+  updateChannel: (channelId: string, changes: ChannelChanges) =>
+    call<Channel>('updateChannel', { params: { channelId }, body: changes }),
+  rotateToken: (channelId: string) => call<Channel>('rotateToken', { params: { channelId } }),
+  deleteChannel: (channelId: string) => call<void>('deleteChannel', { params: { channelId } }),
+  getChannel: (channelId: string) => call<Channel>('getChannel', { params: { channelId } }),
+  listChats: (channelId: string, cursor?: string) =>
+    call<Page<Chat>>('listChats', { params: { channelId }, query: { cursor, limit: '50' } }),
+  listMessages: (channelId: string, chatId: string, cursor?: string) =>
+    call<Page<Message>>('listMessages', { params: { channelId, chatId }, query: { cursor, limit: '100' } }),
+  writeMessage: (channelId: string, chatId: string, text: string) =>
+    call<Message>('writeMessage', { params: { channelId, chatId }, body: { text } }),
+  retryMessage: (messageId: string) => call<Message>('retryMessage', { params: { messageId } }),
+};

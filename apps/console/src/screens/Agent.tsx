@@ -1,0 +1,383 @@
+import { useEffect, useId, useState } from 'preact/hooks';
+import { api, type Agent as AgentRecord, type Channel, type ChannelChanges, type ChannelWarning } from '../api';
+import { href } from '../router';
+import { ConfirmDialog, CopyButton, ErrorNotice, ScreenHeading, Show, useAction, useLoad } from '../ui';
+
+/** A channel on the Channels tab: saved (it has `channel`) or a draft added with "Add another channel". */
+interface Entry {
+  key: string;
+  channel?: Channel;
+}
+
+interface Form {
+  title: string;
+  webhookUrl: string;
+  /** A new token to set; empty keeps the stored one. */
+  token: string;
+  clearToken: boolean;
+  active: boolean;
+}
+
+function formOf(channel: Channel | undefined): Form {
+  return {
+    title: channel?.title ?? '',
+    webhookUrl: channel?.webhookUrl ?? '',
+    token: '',
+    clearToken: false,
+    active: channel?.active ?? false,
+  };
+}
+
+/** What Save sends: only what changed, so the PATCH applies exactly the user's edits, all together or none. */
+function changesOf(saved: Channel, form: Form): ChannelChanges {
+  const changes: ChannelChanges = {};
+  const title = form.title.trim() === '' ? null : form.title;
+  if (title !== saved.title) changes.title = title;
+  if (form.webhookUrl !== saved.webhookUrl) changes.webhookUrl = form.webhookUrl.trim();
+  if (form.token !== '') changes.webhookToken = form.token;
+  else if (form.clearToken && saved.webhookTokenSet) changes.webhookToken = null;
+  if (form.active !== saved.active) changes.active = form.active;
+  return changes;
+}
+
+function Warnings({ warnings }: { warnings: ChannelWarning[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <div class="notice warn" role="status">
+      <p>Saved. The channel is active despite these problems:</p>
+      <ul>
+        {warnings.map((warning) => (
+          <li key={warning.code}>
+            <strong>{warning.message}</strong>
+            {warning.code === 'CHANNEL_UNREACHABLE'
+              ? ': the client server did not answer at the Channel webhook URL.'
+              : ': the client server did not accept set_webhook with the App.Chatbots webhook URL.'}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ChannelEditor({
+  agent,
+  entry,
+  onSaved,
+  onDeleted,
+}: {
+  agent: AgentRecord;
+  entry: Entry;
+  onSaved: (channel: Channel) => void;
+  onDeleted: () => void;
+}) {
+  const id = useId();
+  const [saved, setSaved] = useState<Channel | undefined>(entry.channel);
+  const [form, setForm] = useState<Form>(() => formOf(entry.channel));
+  const [warnings, setWarnings] = useState<ChannelWarning[]>([]);
+  const [notice, setNotice] = useState('');
+  const [confirm, setConfirm] = useState<'rotate' | 'delete' | null>(null);
+  const set = (patch: Partial<Form>): void => {
+    setForm((previous) => ({ ...previous, ...patch }));
+    setNotice('');
+  };
+
+  const save = useAction(async () => {
+    setWarnings([]);
+    setNotice('');
+    let result: Channel;
+    if (!saved) {
+      result = await api.createChannel(agent.agentId, {
+        type: 'omnichannel',
+        ...(form.title.trim() === '' ? {} : { title: form.title }),
+        webhookUrl: form.webhookUrl.trim(),
+        ...(form.token === '' ? {} : { webhookToken: form.token }),
+        active: form.active,
+      });
+    } else {
+      const changes = changesOf(saved, form);
+      if (Object.keys(changes).length === 0) {
+        setNotice('Nothing to save: no field was changed.');
+        return;
+      }
+      result = await api.updateChannel(saved.id, changes);
+    }
+    const { warnings: found = [], ...channel } = result;
+    setSaved(channel);
+    setForm(formOf(channel));
+    setWarnings(found);
+    if (found.length === 0) setNotice('Saved.');
+    onSaved(channel);
+  });
+  const rotate = useAction(async (channelId: string) => {
+    const channel = await api.rotateToken(channelId);
+    setSaved(channel);
+    setNotice('The platform token was rotated: give the client server the new App.Chatbots webhook URL.');
+    onSaved(channel);
+  });
+  const remove = useAction(async (channelId: string) => {
+    await api.deleteChannel(channelId);
+    onDeleted();
+  });
+
+  const name = saved ? saved.title || 'Untitled channel' : 'New channel';
+  const urlChanged = saved !== undefined && form.webhookUrl !== saved.webhookUrl;
+  const error = save.error ?? rotate.error ?? remove.error;
+  return (
+    <section class="card channel" aria-labelledby={`${id}-name`}>
+      <h3 id={`${id}-name`}>
+        {name}{' '}
+        {saved && <span class={saved.active ? 'badge ok' : 'badge'}>{saved.active ? 'Active' : 'Inactive'}</span>}
+      </h3>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save.run();
+        }}
+        noValidate
+      >
+        <div class="field">
+          <label for={`${id}-connector`}>Channel</label>
+          <select id={`${id}-connector`} disabled>
+            <option>Omnichannel</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for={`${id}-title`}>Title</label>
+          <input
+            id={`${id}-title`}
+            value={form.title}
+            maxLength={255}
+            aria-describedby={`${id}-title-hint`}
+            onInput={(event) => set({ title: event.currentTarget.value })}
+          />
+          <p id={`${id}-title-hint`} class="hint">
+            Optional. Different channels may have the same title.
+          </p>
+        </div>
+        <div class="field">
+          <label for={`${id}-platform-url`}>App.Chatbots webhook: URL</label>
+          {saved ? (
+            <>
+              <div class="with-button">
+                <input id={`${id}-platform-url`} readOnly value={saved.platformWebhookUrl} spellcheck={false} />
+                <CopyButton value={saved.platformWebhookUrl} label="App.Chatbots webhook URL" />
+              </div>
+              <p class="hint">
+                The client server sends visitor messages to this URL. It contains the channel's secret.
+              </p>
+            </>
+          ) : (
+            <p class="hint" id={`${id}-platform-url`}>
+              Available after saving.
+            </p>
+          )}
+        </div>
+        <div class="field">
+          <label for={`${id}-webhook-url`}>Channel webhook: URL</label>
+          <input
+            id={`${id}-webhook-url`}
+            type="url"
+            inputMode="url"
+            value={form.webhookUrl}
+            placeholder="https://client.example.com/chat"
+            spellcheck={false}
+            aria-describedby={`${id}-webhook-url-hint`}
+            onInput={(event) => set({ webhookUrl: event.currentTarget.value })}
+          />
+          <p id={`${id}-webhook-url-hint`} class="hint">
+            Your client server. The Agent's replies go to this address followed by <code>/send_message</code>.
+          </p>
+        </div>
+        <div class="field">
+          <label for={`${id}-token`}>Channel webhook: Token</label>
+          <input
+            id={`${id}-token`}
+            type="password"
+            autocomplete="new-password"
+            value={form.token}
+            spellcheck={false}
+            aria-describedby={`${id}-token-state`}
+            onInput={(event) => set({ token: event.currentTarget.value, clearToken: false })}
+          />
+          <p id={`${id}-token-state`} class="hint">
+            {saved?.webhookTokenSet
+              ? urlChanged && form.token === ''
+                ? 'A token is set, but changing the URL clears it: enter the token again to keep one.'
+                : form.clearToken
+                  ? 'A token is set; it will be cleared when you save.'
+                  : 'A token is set. It is never shown; type a new one to replace it.'
+              : 'No token is set. Needed when the client server checks the Authorization header.'}
+          </p>
+          {saved?.webhookTokenSet && !urlChanged && (
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={form.clearToken}
+                disabled={form.token !== ''}
+                onChange={(event) => set({ clearToken: event.currentTarget.checked })}
+              />
+              Clear the token
+            </label>
+          )}
+        </div>
+        <div class="field switch-field">
+          <label class="switch">
+            <input
+              type="checkbox"
+              role="switch"
+              checked={form.active}
+              aria-checked={form.active}
+              onChange={(event) => set({ active: event.currentTarget.checked })}
+            />
+            <span>Active</span>
+          </label>
+          <p class="hint">The Agent answers an active channel after you save. Activation needs a trained agent.</p>
+        </div>
+        {error && <ErrorNotice error={error} />}
+        {save.error?.code === 'AGENT_NOT_TRAINED' && (
+          <p class="notice" role="status">
+            Nothing was saved. Train the agent, then activate the channel again.
+          </p>
+        )}
+        <Warnings warnings={warnings} />
+        {notice && (
+          <p class="notice ok" role="status">
+            {notice}
+          </p>
+        )}
+        <div class="actions">
+          <button type="submit" disabled={save.busy}>
+            {save.busy ? 'Saving…' : 'Save'}
+          </button>
+          {saved && (
+            <>
+              <a class="button secondary" href={href.chats(saved.id)}>
+                Chats
+              </a>
+              <button type="button" class="secondary" disabled={rotate.busy} onClick={() => setConfirm('rotate')}>
+                Rotate token
+              </button>
+              <button type="button" class="danger" disabled={remove.busy} onClick={() => setConfirm('delete')}>
+                Delete
+              </button>
+            </>
+          )}
+          {!saved && (
+            <button type="button" class="secondary" onClick={onDeleted}>
+              Discard
+            </button>
+          )}
+        </div>
+      </form>
+      {saved && confirm === 'rotate' && (
+        <ConfirmDialog
+          title="Rotate the platform token?"
+          confirm="Rotate token"
+          danger
+          onConfirm={() => void rotate.run(saved.id)}
+          onClose={() => setConfirm(null)}
+        >
+          <p>
+            The App.Chatbots webhook URL gets a new token. The current URL stops working at once: the client server's
+            requests to it are refused until it uses the new URL.
+          </p>
+        </ConfirmDialog>
+      )}
+      {saved && confirm === 'delete' && (
+        <ConfirmDialog
+          title="Delete this channel?"
+          confirm="Delete channel"
+          danger
+          onConfirm={() => void remove.run(saved.id)}
+          onClose={() => setConfirm(null)}
+        >
+          <p>“{name}” is deleted with its chats and messages. Its App.Chatbots webhook URL stops working at once.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+function ChannelsTab({ agent }: { agent: AgentRecord }) {
+  const loaded = useLoad(() => api.listChannels(agent.agentId), [agent.agentId]);
+  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [drafts, setDrafts] = useState(0);
+  useEffect(() => {
+    if (loaded.state === 'ready') setEntries(loaded.data.map((channel) => ({ key: channel.id, channel })));
+  }, [loaded.state, loaded.data]);
+
+  const add = (): void => {
+    setEntries((list) => [...(list ?? []), { key: `draft-${drafts}` }]);
+    setDrafts(drafts + 1);
+  };
+  const update = (key: string, channel: Channel): void =>
+    setEntries((list) => (list ?? []).map((entry) => (entry.key === key ? { key, channel } : entry)));
+  const drop = (key: string): void => setEntries((list) => (list ?? []).filter((entry) => entry.key !== key));
+
+  return (
+    <>
+      <div class="card inline-form">
+        <div class="field">
+          <label for="channel-type">Channel type</label>
+          <select id="channel-type">
+            <option value="omnichannel">Omnichannel</option>
+          </select>
+        </div>
+        <button type="button" onClick={add} disabled={entries === null}>
+          Add another channel
+        </button>
+      </div>
+      <Show loaded={loaded} what="channels">
+        {() =>
+          entries === null ? null : entries.length === 0 ? (
+            <p class="muted">This agent has no Omnichannel channel yet: add one.</p>
+          ) : (
+            entries.map((entry) => (
+              <ChannelEditor
+                key={entry.key}
+                agent={agent}
+                entry={entry}
+                onSaved={(channel) => update(entry.key, channel)}
+                onDeleted={() => drop(entry.key)}
+              />
+            ))
+          )
+        }
+      </Show>
+    </>
+  );
+}
+
+export function Agent({ agentId }: { agentId: string }) {
+  const agent = useLoad(() => api.getAgent(agentId), [agentId]);
+  return (
+    <main>
+      <nav aria-label="Breadcrumb" class="crumbs">
+        <a href={href.agents()}>Agents</a> ›
+      </nav>
+      <Show loaded={agent} what="the agent">
+        {(record) => (
+          <>
+            <ScreenHeading>{record.title ?? record.agentId}</ScreenHeading>
+            <p class="muted">
+              Agent <code>{record.agentId}</code> ·{' '}
+              {record.trained ? (
+                'trained'
+              ) : (
+                <span class="badge warn">not trained: its channels cannot be activated</span>
+              )}
+            </p>
+            <div role="tablist" aria-label="Agent settings" class="tabs">
+              <button type="button" role="tab" id="tab-channels" aria-selected="true" aria-controls="panel-channels">
+                Channels
+              </button>
+            </div>
+            <div role="tabpanel" id="panel-channels" aria-labelledby="tab-channels">
+              <ChannelsTab agent={record} />
+            </div>
+          </>
+        )}
+      </Show>
+    </main>
+  );
+}

@@ -1,0 +1,160 @@
+import { useState } from 'preact/hooks';
+import { api, type Tenant } from '../api';
+import { ConfirmDialog, CopyButton, ErrorNotice, ScreenHeading, Show, Time, useAction, useLoad } from '../ui';
+
+/** A key as the API shows it once: kept on screen until the operator says it is stored. */
+interface ShownKey {
+  tenantName: string;
+  apiKey: string;
+}
+
+function NewKey({ shown, onDone }: { shown: ShownKey; onDone: () => void }) {
+  return (
+    <section class="card new-key" aria-labelledby="new-key-title">
+      <h2 id="new-key-title">New API key for {shown.tenantName}</h2>
+      <p>
+        This is the only time the key is shown: the service keeps only its hash. Give it to the tenant now, through a
+        safe channel.
+      </p>
+      <div class="field">
+        <label for="new-key-value">API key</label>
+        <div class="with-button">
+          <input id="new-key-value" readOnly value={shown.apiKey} spellcheck={false} />
+          <CopyButton value={shown.apiKey} label="API key" />
+        </div>
+      </div>
+      <button type="button" onClick={onDone}>
+        Done
+      </button>
+    </section>
+  );
+}
+
+function TenantKeys({ tenant, onKey }: { tenant: Tenant; onKey: (shown: ShownKey) => void }) {
+  const keys = useLoad(() => api.listApiKeys(tenant.id), [tenant.id]);
+  const create = useAction(async () => {
+    const created = await api.createApiKey(tenant.id);
+    onKey({ tenantName: tenant.name, apiKey: created.apiKey });
+    await keys.reload();
+  });
+  const revoke = useAction(async (keyId: string) => {
+    await api.revokeApiKey(tenant.id, keyId);
+    await keys.reload();
+  });
+  const [confirming, setConfirming] = useState<string | null>(null);
+  return (
+    <div class="keys">
+      <Show loaded={keys} what="API keys">
+        {(list) =>
+          list.length === 0 ? (
+            <p class="muted">No API key: the tenant cannot sign in until you create one.</p>
+          ) : (
+            <ul class="key-list" aria-label={`API keys of ${tenant.name}`}>
+              {list.map((key) => (
+                <li key={key.id}>
+                  <span>
+                    Key <code>{key.id.slice(0, 8)}</code>, created <Time value={key.createdAt} />
+                  </span>
+                  <button
+                    type="button"
+                    class="danger"
+                    disabled={revoke.busy}
+                    aria-label={`Revoke key ${key.id.slice(0, 8)}`}
+                    onClick={() => setConfirming(key.id)}
+                  >
+                    Revoke
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+      {revoke.error && <ErrorNotice error={revoke.error} />}
+      {create.error && <ErrorNotice error={create.error} />}
+      <button type="button" class="secondary" disabled={create.busy} onClick={() => void create.run()}>
+        {create.busy ? 'Creating…' : 'Create key'}
+      </button>
+      {confirming && (
+        <ConfirmDialog
+          title="Revoke this API key?"
+          confirm="Revoke"
+          danger
+          onConfirm={() => void revoke.run(confirming)}
+          onClose={() => setConfirming(null)}
+        >
+          <p>
+            Key <code>{confirming.slice(0, 8)}</code> stops working at once, for every program and console that uses it.
+          </p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+export function Tenants() {
+  const tenants = useLoad(() => api.listTenants(), []);
+  const [name, setName] = useState('');
+  const [shown, setShown] = useState<ShownKey | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const create = useAction(async (tenantName: string) => {
+    const created = await api.createTenant(tenantName);
+    setName('');
+    setShown({ tenantName: created.name, apiKey: created.apiKey });
+    await tenants.reload();
+  });
+  return (
+    <main>
+      <ScreenHeading>Tenants</ScreenHeading>
+      {shown && <NewKey shown={shown} onDone={() => setShown(null)} />}
+      <form
+        class="card inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void create.run(name.trim());
+        }}
+      >
+        <div class="field">
+          <label for="tenant-name">Tenant name</label>
+          <input id="tenant-name" value={name} maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        <button type="submit" disabled={create.busy}>
+          {create.busy ? 'Creating…' : 'Create tenant'}
+        </button>
+      </form>
+      {create.error && <ErrorNotice error={create.error} />}
+      <Show loaded={tenants} what="tenants">
+        {(list) =>
+          list.length === 0 ? (
+            <p class="muted">No tenant yet: create the first one above.</p>
+          ) : (
+            <ul class="tenant-list">
+              {list.map((tenant) => (
+                <li key={tenant.id} class="card">
+                  <div class="row">
+                    <div>
+                      <h2 class="tenant-name">{tenant.name}</h2>
+                      <p class="muted">
+                        <code>{tenant.id}</code> · created <Time value={tenant.createdAt} />
+                      </p>
+                    </div>
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-expanded={open === tenant.id}
+                      aria-label={`API keys of ${tenant.name}`}
+                      onClick={() => setOpen(open === tenant.id ? null : tenant.id)}
+                    >
+                      API keys
+                    </button>
+                  </div>
+                  {open === tenant.id && <TenantKeys tenant={tenant} onKey={setShown} />}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+    </main>
+  );
+}

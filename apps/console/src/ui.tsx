@@ -1,0 +1,212 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api';
+
+export type Loaded<T> =
+  { state: 'loading'; data?: T } | { state: 'error'; error: ApiError; data?: T } | { state: 'ready'; data: T };
+
+/**
+ * Runs `load` now and whenever `deps` change; `reload()` runs it again while the last data stays on screen (so a
+ * refresh never blanks the page). An answer that arrives after a newer request started is dropped.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> & { reload: () => Promise<void> } {
+  const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
+  const generation = useRef(0);
+  const run = useCallback(async () => {
+    const mine = ++generation.current;
+    setLoaded((previous) => ({ state: 'loading', data: previous.data }));
+    try {
+      const data = await load();
+      if (mine === generation.current) setLoaded({ state: 'ready', data });
+    } catch (error) {
+      if (mine === generation.current)
+        setLoaded((previous) => ({ state: 'error', error: asApiError(error), data: previous.data }));
+    }
+  }, deps);
+  useEffect(() => {
+    void run();
+    return () => {
+      generation.current += 1;
+    };
+  }, [run]);
+  return { ...loaded, reload: run };
+}
+
+/** Calls `tick` every `ms` while the page is visible. */
+export function useInterval(tick: () => void, ms: number): void {
+  const latest = useRef(tick);
+  latest.current = tick;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') latest.current();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}
+
+/** A submit or click that calls the API: `busy` while it runs, the failure kept for display. */
+export function useAction<A extends unknown[], R>(
+  action: (...args: A) => Promise<R>,
+): { run: (...args: A) => Promise<R | undefined>; busy: boolean; error: ApiError | null; clear: () => void } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = async (...args: A): Promise<R | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await action(...args);
+    } catch (caught) {
+      setError(asApiError(caught));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, error, clear: () => setError(null) };
+}
+
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, 'CONSOLE', error instanceof Error ? error.message : String(error));
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+/** An API failure in words: the API's sentence, then its field details. */
+export function ErrorNotice({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  return (
+    <div class="notice error" role="alert">
+      <p>{error.message}</p>
+      {error.details.length > 0 && (
+        <ul>
+          {error.details.map((detail) => (
+            <li key={`${detail.field}:${detail.message}`}>
+              <strong>{detail.field}</strong>: {detail.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {onRetry && (
+        <button type="button" class="secondary" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Shows what a load holds: the data (also while it refreshes), a first load, or its failure with Try again. */
+export function Show<T>({
+  loaded,
+  what,
+  children,
+}: {
+  loaded: Loaded<T> & { reload: () => Promise<void> };
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  return (
+    <>
+      {loaded.state === 'error' && <ErrorNotice error={loaded.error} onRetry={() => void loaded.reload()} />}
+      {loaded.data !== undefined ? children(loaded.data) : loaded.state === 'loading' && <Loading what={what} />}
+    </>
+  );
+}
+
+/** Copies `value` to the clipboard and says so; `label` names what is copied for screen readers. */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [said, setSaid] = useState('');
+  const copy = async (): Promise<void> => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setSaid('Copied');
+    } catch {
+      setSaid('Copy failed: select the text and copy it');
+    }
+    setTimeout(() => setSaid(''), 3000);
+  };
+  return (
+    <span class="copy">
+      <button type="button" class="secondary" aria-label={`Copy ${label}`} onClick={() => void copy()}>
+        Copy
+      </button>
+      <span role="status" class="copy-status">
+        {said}
+      </span>
+    </span>
+  );
+}
+
+/**
+ * A modal question (the native <dialog>: focus moves into it, Escape cancels, focus returns to the opener).
+ * `confirm` is the label of the button that goes ahead.
+ */
+export function ConfirmDialog({
+  title,
+  children,
+  confirm,
+  danger,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  children: ComponentChildren;
+  confirm: string;
+  danger?: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useRef(`dialog-${Math.random().toString(36).slice(2)}`).current;
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} onClose={onClose}>
+      <h2 id={titleId}>{title}</h2>
+      {children}
+      <div class="actions">
+        <button type="button" class="secondary" onClick={() => ref.current?.close()} autofocus>
+          Cancel
+        </button>
+        <button
+          type="button"
+          class={danger ? 'danger' : undefined}
+          onClick={() => {
+            onConfirm();
+            ref.current?.close();
+          }}
+        >
+          {confirm}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** The heading of a screen; it takes focus when the screen opens so screen readers announce the new page. */
+export function ScreenHeading({ children }: { children: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+export function Time({ value }: { value: string | undefined }) {
+  if (!value) return <span class="muted">—</span>;
+  return <time dateTime={value}>{TIME.format(new Date(value))}</time>;
+}

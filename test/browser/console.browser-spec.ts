@@ -1,0 +1,312 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { asTenant, operator, type TestTenant } from '../support/admin-api.js';
+import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import { startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
+import { postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
+import { eventually, sendMessages } from '../support/outbound.js';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
+
+/**
+ * The console in Debian's Chromium against the real service on a real PostgreSQL, with a fake client server: the
+ * operator creates a tenant and its key, the tenant signs in with that key and walks the seed's Channels tab
+ * (refusal, both warnings, a clean save, a repeated title, rotation, deletion), then a chat whose reply failed is
+ * retried to delivered, the Agent writes first, and the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the
+ * screenshots the README shows (docs/console).
+ */
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
+
+async function shoot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A loopback port nothing listens on: connections to it are refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
+
+function channelRegion(page: Page, name: string) {
+  return page.getByRole('region', { name });
+}
+
+describe('console (Chromium)', () => {
+  let t: TestApp;
+  let client: FakeClientServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let record: PageRecord;
+  let tenant: TestTenant;
+  const secrets: string[] = [TEST_ADMIN_TOKEN];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    client = await startFakeClientServer();
+    browser = await launchChromium();
+    ({ context, page, record } = await openPage(browser, { baseUrl: t.baseUrl }));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await client?.close();
+    await t?.close();
+  });
+
+  test('the operator signs in with the keyboard, creates a tenant, sees its key once, creates and revokes a key', async () => {
+    await page.goto('/console');
+    await expectHeading(page, 'Sign in');
+    await shoot(page, 'sign-in');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('sign-in-token');
+    await page.keyboard.type(TEST_ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await expectHeading(page, 'Tenants');
+
+    await page.getByLabel('Tenant name').fill('Acme');
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const shownKey = page.getByLabel('API key', { exact: true });
+    await shownKey.waitFor();
+    const apiKey = await shownKey.inputValue();
+    expect(apiKey).toMatch(/^csk_/);
+    secrets.push(apiKey);
+    const tenants = await operator(t).get('/api/v1/tenants');
+    tenant = { id: tenants.body.find((x: { name: string }) => x.name === 'Acme').id, apiKey };
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect(shownKey.count()).resolves.toBe(0);
+
+    await page.getByRole('button', { name: 'API keys of Acme' }).click();
+    const keyList = page.getByRole('list', { name: 'API keys of Acme' });
+    await expect(keyList.getByRole('listitem').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secondKey = await page.getByLabel('API key', { exact: true }).inputValue();
+    expect(secondKey).toMatch(/^csk_/);
+    expect(secondKey).not.toBe(apiKey);
+    secrets.push(secondKey);
+    await keyList.getByRole('listitem').nth(1).waitFor();
+    await shoot(page, 'tenants');
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    // Revoke the second key (the newer one is listed last), confirming in the dialog.
+    const before = await request(t.baseUrl).get('/api/v1/agents').set('authorization', `Bearer ${secondKey}`);
+    expect(before.status).toBe(200);
+    await keyList
+      .getByRole('button', { name: /^Revoke key/ })
+      .nth(1)
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke this API key?' });
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+    await eventually(async () => ((await keyList.getByRole('listitem').count()) === 1 ? true : undefined));
+    const after = await request(t.baseUrl).get('/api/v1/agents').set('authorization', `Bearer ${secondKey}`);
+    expect(after.status).toBe(401);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in');
+  }, 60_000);
+
+  test('a tenant signs in with the key the console showed; agents are listed with id and trained', async () => {
+    await asTenant(t, tenant).put('/api/v1/agents/support-bot', { title: 'Support bot', trained: true });
+    await asTenant(t, tenant).put('/api/v1/agents/draft-bot', { title: 'Draft bot', trained: false });
+
+    await page.getByLabel('API key or operator token').fill('csk_not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'did not accept this key' }).waitFor();
+
+    await page.getByLabel('API key or operator token').fill(tenant.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectHeading(page, 'Agents');
+    const rows = page.getByRole('row');
+    await page.getByRole('link', { name: 'Support bot' }).waitFor();
+    const texts = await rows.allInnerTexts();
+    expect(texts.some((row) => row.includes('Support bot') && row.includes('support-bot') && row.includes('Yes'))).toBe(
+      true,
+    );
+    expect(texts.some((row) => row.includes('Draft bot') && row.includes('Not trained'))).toBe(true);
+    await shoot(page, 'agents');
+  });
+
+  test("activating an untrained agent's channel shows the refusal and saves nothing", async () => {
+    await page.getByRole('link', { name: 'Draft bot' }).click();
+    await expectHeading(page, 'Draft bot');
+    await expect(page.getByRole('tab', { name: 'Channels' }).getAttribute('aria-selected')).resolves.toBe('true');
+    await expect(page.getByLabel('Channel type').inputValue()).resolves.toBe('omnichannel');
+    await page.getByRole('button', { name: 'Add another channel' }).click();
+    const draft = channelRegion(page, 'New channel');
+    await draft.getByLabel('Title').fill('Draft site');
+    await draft.getByLabel('Channel webhook: URL').fill(client.url);
+    await draft.getByRole('switch', { name: 'Active' }).check();
+    await draft.getByRole('button', { name: 'Save' }).click();
+    await draft.getByRole('alert').filter({ hasText: 'The agent is not trained' }).waitFor();
+    await draft.getByText('Nothing was saved').waitFor();
+    const channels = await asTenant(t, tenant).get('/api/v1/agents/draft-bot/channels');
+    expect(channels.body).toEqual([]);
+    await shoot(page, 'refusal');
+    await page.getByRole('link', { name: 'Agents', exact: true }).first().click();
+  });
+
+  test('a save whose checks fail shows both warnings and saves; a clean save, a repeated title, rotation, deletion', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/chat`;
+    await page.getByRole('link', { name: 'Support bot' }).click();
+    await expectHeading(page, 'Support bot');
+    await page.getByRole('button', { name: 'Add another channel' }).click();
+    const draft = channelRegion(page, 'New channel');
+    await expect(draft.getByText('Available after saving').count()).resolves.toBe(1);
+    await draft.getByLabel('Title').fill('Site chat');
+    await draft.getByLabel('Channel webhook: URL').fill(dead);
+    await draft.getByRole('switch', { name: 'Active' }).check();
+    await draft.getByRole('button', { name: 'Save' }).click();
+
+    const site = channelRegion(page, 'Site chat Active');
+    await site.getByText("Can't reach channel").waitFor({ timeout: 20_000 });
+    await site.getByText("Couldn't register agent webhook").waitFor();
+    let [saved] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    expect(saved).toMatchObject({ title: 'Site chat', active: true, webhookUrl: dead, webhookTokenSet: false });
+    const platformUrl = site.getByLabel('App.Chatbots webhook: URL');
+    await expect(platformUrl.inputValue()).resolves.toBe(saved.platformWebhookUrl);
+    await site.getByRole('button', { name: 'Copy App.Chatbots webhook URL' }).click();
+    await site.getByText('Copied').waitFor();
+    await expect(page.evaluate<string>('navigator.clipboard.readText()')).resolves.toBe(saved.platformWebhookUrl);
+    await shoot(page, 'channels-warnings');
+
+    // The client server comes up: URL and token are saved together, set_webhook carries the token.
+    await site.getByLabel('Channel webhook: URL').fill(client.url);
+    await site.getByLabel('Channel webhook: Token').fill('client-secret-token');
+    secrets.push('client-secret-token');
+    await site.getByRole('button', { name: 'Save' }).click();
+    await site.getByText('Saved.').waitFor();
+    await expect(site.getByText("Can't reach channel").count()).resolves.toBe(0);
+    await site.getByText('A token is set').waitFor();
+    await expect(site.getByLabel('Channel webhook: Token').inputValue()).resolves.toBe('');
+    [saved] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    expect(saved).toMatchObject({ webhookUrl: `${client.url}/`, webhookTokenSet: true, active: true });
+    const setWebhook = client.requests.filter((r) => r.url === '/set_webhook');
+    expect(setWebhook.at(-1)?.headers.authorization).toBe('Token client-secret-token');
+    expect(setWebhook.at(-1)?.json).toEqual({ url: saved.platformWebhookUrl });
+
+    // Titles may repeat: a second, inactive "Site chat".
+    await page.getByRole('button', { name: 'Add another channel' }).click();
+    const second = channelRegion(page, 'New channel');
+    await second.getByLabel('Title').fill('Site chat');
+    await second.getByLabel('Channel webhook: URL').fill(client.url);
+    await second.getByRole('button', { name: 'Save' }).click();
+    const inactive = channelRegion(page, 'Site chat Inactive');
+    await inactive.getByText('Saved.').waitFor();
+    const both = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    expect(both.map((c: { title: string }) => c.title)).toEqual(['Site chat', 'Site chat']);
+    const secondChannel = both.find((c: { id: string }) => c.id !== saved.id);
+    await shoot(page, 'channels');
+
+    // Rotate, after a confirmation that says the old URL stops working.
+    await inactive.getByRole('button', { name: 'Rotate token' }).click();
+    const rotateDialog = page.getByRole('dialog', { name: 'Rotate the platform token?' });
+    await rotateDialog.getByText('stops working at once').waitFor();
+    await rotateDialog.getByRole('button', { name: 'Rotate token' }).click();
+    await inactive.getByText('The platform token was rotated').waitFor();
+    const rotatedUrl = await inactive.getByLabel('App.Chatbots webhook: URL').inputValue();
+    expect(rotatedUrl).not.toBe(secondChannel.platformWebhookUrl);
+    const oldAnswer = await postEvent(t, tokenOf(secondChannel), visitorEvent());
+    expect(oldAnswer.status).toBe(400);
+
+    // Cancel keeps the channel; Delete removes it.
+    await inactive.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete this channel?' }).getByRole('button', { name: 'Cancel' }).click();
+    await expect(inactive.count()).resolves.toBe(1);
+    await inactive.getByRole('button', { name: 'Delete' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this channel?' })
+      .getByRole('button', { name: 'Delete channel' })
+      .click();
+    await eventually(async () => ((await inactive.count()) === 0 ? true : undefined));
+    const gone = await asTenant(t, tenant).get(`/api/v1/channels/${secondChannel.id}`);
+    expect(gone.status).toBe(404);
+  }, 60_000);
+
+  test('a chat whose reply failed is retried to delivered; the Agent writes first', async () => {
+    const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    client.respondWith((r) =>
+      r.url === '/send_message' ? { status: 503, body: { error: 'down for a moment' } } : { status: 200, body: {} },
+    );
+    const accepted = await postEvent(t, tokenOf(channel), visitorEvent({ chatId: 1042, text: 'hello' }));
+    expect(accepted.status).toBe(200);
+
+    const site = channelRegion(page, 'Site chat Active');
+    await site.getByRole('link', { name: 'Chats' }).click();
+    await expectHeading(page, 'Chats of Site chat');
+    await page.getByRole('link', { name: 'Chat 1042' }).click();
+    await expectHeading(page, 'Chat 1042');
+    const reply = page.getByRole('listitem', { name: 'Agent message, failed' });
+    await reply.waitFor({ timeout: 30_000 });
+    await reply.getByText('Echo: hello').waitFor();
+    await reply.getByText('HTTP 503').waitFor();
+    await page.getByRole('listitem', { name: 'Visitor message, answered' }).getByText('hello').waitFor();
+    await shoot(page, 'chat-failed');
+
+    client.respondWith(() => ({ status: 200, body: {} }));
+    const sentBefore = sendMessages(client).length;
+    await reply.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('listitem', { name: 'Agent message, delivered' }).waitFor({ timeout: 30_000 });
+    const delivered = sendMessages(client).slice(sentBefore);
+    expect(delivered.map((r) => (r.json as { message: { text: string } }).message.text)).toEqual(['Echo: hello']);
+
+    await page.getByLabel('Message from the Agent').fill('Anything else I can do?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await eventually(() =>
+      sendMessages(client).some(
+        (r) => (r.json as { message: { text?: string } }).message.text === 'Anything else I can do?',
+      )
+        ? true
+        : undefined,
+    );
+    await page.getByRole('listitem', { name: 'Agent message, delivered' }).nth(1).waitFor({ timeout: 15_000 });
+    await shoot(page, 'chat');
+  }, 90_000);
+
+  test('at 360 px wide every screen fits without sideways scrolling', async () => {
+    const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    await page.setViewportSize({ width: 360, height: 780 });
+    for (const hash of ['#/agents', '#/agents/support-bot', `#/channels/${channel.id}/chats`]) {
+      await page.goto(`/console/${hash}`);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      expect({ hash, overflow }).toEqual({ hash, overflow: 0 });
+    }
+    await page.goto('/console/#/agents/support-bot');
+    await page.getByLabel('Channel webhook: URL').first().waitFor();
+    await shoot(page, 'channels-360px');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  test('sign out clears the key; it was never in a URL, localStorage or a log line', async () => {
+    await page.goto('/console/#/agents');
+    await expectHeading(page, 'Agents');
+    await expect(page.evaluate<string[]>('Object.keys(sessionStorage)')).resolves.toHaveLength(1);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in');
+    await expect(
+      page.evaluate<unknown[]>('[sessionStorage.length, localStorage.length, document.cookie]'),
+    ).resolves.toEqual([0, 0, '']);
+    await page.reload();
+    await expectHeading(page, 'Sign in');
+
+    for (const secret of secrets) {
+      expect(record.requestedUrls.filter((url) => url.includes(secret))).toEqual([]);
+      expect(t.logs.filter((line) => line.includes(secret))).toEqual([]);
+    }
+    expect(record.errors).toEqual([]);
+  });
+});
+
+async function expectHeading(page: Page, name: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });
+}
