@@ -95,6 +95,7 @@ describe('chats and messages (tenant, read)', () => {
     expect(byClientId.body.items[0]).toEqual({
       id: expect.any(String),
       direction: 'inbound',
+      kind: 'visitor',
       text: 'first',
       clientMessageId: 's7-m1',
       status: 'received',

@@ -98,6 +98,7 @@ describe('operations endpoints', () => {
     const expected = [
       'POST /api/v1/tenants',
       'GET /api/v1/tenants',
+      'GET /api/v1/tenants/{tenantId}/api-keys',
       'POST /api/v1/tenants/{tenantId}/api-keys',
       'DELETE /api/v1/tenants/{tenantId}/api-keys/{keyId}',
       'PUT /api/v1/agents/{agentId}',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { asTenant, operator, type TestTenant } from '../support/admin-api.js';
 import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
@@ -25,7 +25,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** A loopback port nothing listens on: connections to it are refused at once. */
+/** A loopback port nothing listens on (connections to it are refused at once), free for a server to take. */
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,7 +50,9 @@ describe('console (Chromium)', () => {
   const secrets: string[] = [TEST_ADMIN_TOKEN];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // The service listens where its platform webhook URLs say, so the URL the console shows is the one that works.
+    const port = await closedPort();
+    t = await startTestApp({ port, env: { PUBLIC_BASE_URL: `http://localhost:${port}` } });
     client = await startFakeClientServer();
     browser = await launchChromium();
     ({ context, page, record } = await openPage(browser, { baseUrl: t.baseUrl }));
@@ -83,11 +85,11 @@ describe('console (Chromium)', () => {
     const tenants = await operator(t).get('/api/v1/tenants');
     tenant = { id: tenants.body.find((x: { name: string }) => x.name === 'Acme').id, apiKey };
     await page.getByRole('button', { name: 'Done' }).click();
-    await expect(shownKey.count()).resolves.toBe(0);
+    await expectCount(shownKey, 0);
 
     await page.getByRole('button', { name: 'API keys of Acme' }).click();
     const keyList = page.getByRole('list', { name: 'API keys of Acme' });
-    await expect(keyList.getByRole('listitem').count()).resolves.toBe(1);
+    await expectCount(keyList.getByRole('listitem'), 1);
     await page.getByRole('button', { name: 'Create key' }).click();
     const secondKey = await page.getByLabel('API key', { exact: true }).inputValue();
     expect(secondKey).toMatch(/^csk_/);
@@ -106,7 +108,7 @@ describe('console (Chromium)', () => {
       .click();
     const dialog = page.getByRole('dialog', { name: 'Revoke this API key?' });
     await dialog.getByRole('button', { name: 'Revoke' }).click();
-    await eventually(async () => ((await keyList.getByRole('listitem').count()) === 1 ? true : undefined));
+    await expectCount(keyList.getByRole('listitem'), 1);
     const after = await request(t.baseUrl).get('/api/v1/agents').set('authorization', `Bearer ${secondKey}`);
     expect(after.status).toBe(401);
 
@@ -160,7 +162,7 @@ describe('console (Chromium)', () => {
     await expectHeading(page, 'Support bot');
     await page.getByRole('button', { name: 'Add another channel' }).click();
     const draft = channelRegion(page, 'New channel');
-    await expect(draft.getByText('Available after saving').count()).resolves.toBe(1);
+    await expectCount(draft.getByText('Available after saving'), 1);
     await draft.getByLabel('Title').fill('Site chat');
     await draft.getByLabel('Channel webhook: URL').fill(dead);
     await draft.getByRole('switch', { name: 'Active' }).check();
@@ -184,7 +186,7 @@ describe('console (Chromium)', () => {
     secrets.push('client-secret-token');
     await site.getByRole('button', { name: 'Save' }).click();
     await site.getByText('Saved.').waitFor();
-    await expect(site.getByText("Can't reach channel").count()).resolves.toBe(0);
+    await expectCount(site.getByText("Can't reach channel"), 0);
     await site.getByText('A token is set').waitFor();
     await expect(site.getByLabel('Channel webhook: Token').inputValue()).resolves.toBe('');
     [saved] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
@@ -220,13 +222,13 @@ describe('console (Chromium)', () => {
     // Cancel keeps the channel; Delete removes it.
     await inactive.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete this channel?' }).getByRole('button', { name: 'Cancel' }).click();
-    await expect(inactive.count()).resolves.toBe(1);
+    await expectCount(inactive, 1);
     await inactive.getByRole('button', { name: 'Delete' }).click();
     await page
       .getByRole('dialog', { name: 'Delete this channel?' })
       .getByRole('button', { name: 'Delete channel' })
       .click();
-    await eventually(async () => ((await inactive.count()) === 0 ? true : undefined));
+    await expectCount(inactive, 0);
     const gone = await asTenant(t, tenant).get(`/api/v1/channels/${secondChannel.id}`);
     expect(gone.status).toBe(404);
   }, 60_000);
@@ -236,12 +238,21 @@ describe('console (Chromium)', () => {
     client.respondWith((r) =>
       r.url === '/send_message' ? { status: 503, body: { error: 'down for a moment' } } : { status: 200, body: {} },
     );
-    const accepted = await postEvent(t, tokenOf(channel), visitorEvent({ chatId: 1042, text: 'hello' }));
+    // The client server posts to the App.Chatbots webhook URL exactly as the console showed it.
+    const shown = await channelRegion(page, 'Site chat Active').getByLabel('App.Chatbots webhook: URL').inputValue();
+    expect(shown).toBe(channel.platformWebhookUrl);
+    const accepted = await fetch(shown, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(visitorEvent({ chatId: 1042, text: 'hello' })),
+    });
     expect(accepted.status).toBe(200);
 
     const site = channelRegion(page, 'Site chat Active');
     await site.getByRole('link', { name: 'Chats' }).click();
     await expectHeading(page, 'Chats of Site chat');
+    await page.getByRole('link', { name: 'Chat 1042' }).waitFor();
+    await shoot(page, 'chats');
     await page.getByRole('link', { name: 'Chat 1042' }).click();
     await expectHeading(page, 'Chat 1042');
     const reply = page.getByRole('listitem', { name: 'Agent message, failed' });
@@ -306,6 +317,15 @@ describe('console (Chromium)', () => {
     expect(record.errors).toEqual([]);
   });
 });
+
+/** Waits (up to 10 s) until `locator` matches exactly `count` elements. */
+async function expectCount(locator: Locator, count: number): Promise<void> {
+  await eventually(
+    async () => ((await locator.count()) === count ? true : undefined),
+    10_000,
+    `${count} of ${locator}`,
+  );
+}
 
 async function expectHeading(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });

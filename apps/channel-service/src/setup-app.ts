@@ -8,6 +8,7 @@ import { AllExceptionsFilter, AppConfig, MetricsService, SERVICE_VERSION, create
 import { WebhookHandler, WEBHOOK_OPENAPI_PATH } from '#inbound';
 import { AuthenticateFirstMiddleware } from '#tenancy';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { serveConsole } from './console-static.js';
 import { ExpressAdapterWithDeadlines } from './http-server.js';
 
 /** Admin API bodies are small; the inbound webhook parses its own body under its own 1 MiB limit. */
@@ -39,6 +40,8 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
     const authenticateFirst = app.get(AuthenticateFirstMiddleware);
     app.use('/api', authenticateFirst.use.bind(authenticateFirst));
     app.use('/api', json({ limit: JSON_BODY_LIMIT }));
+    // Ahead of the parser below: the console takes no body, and answers every /console request with its headers.
+    serveConsole(app);
   }
   app.use(json({ limit: OTHER_BODY_LIMIT }));
   if (runsHttp) serveWebhookFirst(app);

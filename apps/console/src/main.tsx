@@ -96,4 +96,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.replaceChildren(); // the "Loading the console…" placeholder of index.html
+render(<App />, root);

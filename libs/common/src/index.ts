@@ -33,7 +33,13 @@ export {
   MAX_INPUT_DEPTH,
 } from './errors/validation.js';
 export { PathId, PathIdPipe, anyText } from './errors/path-params.js';
-export { LoggingModule, ROOT_LOGGER, assignRequestId, logLevelForStatus } from './logging/logging.module.js';
+export {
+  LoggingModule,
+  ROOT_LOGGER,
+  assignRequestId,
+  logLevelForStatus,
+  requestLogOptions,
+} from './logging/logging.module.js';
 export { redactWebhookToken, redactRequestUrl, REDACTED, type LogDestination } from './logging/redact.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics/metrics.service.js';

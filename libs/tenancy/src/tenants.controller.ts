@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrors, PathId, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
 import { OperatorGuard } from './auth.guards.js';
-import { ApiKeyDto, CreateTenantDto, CreatedTenantDto, TenantDto } from './tenants.dto.js';
+import { ApiKeyDto, ApiKeySummaryDto, CreateTenantDto, CreatedTenantDto, TenantDto } from './tenants.dto.js';
 import { TenantsService, apiKeyNotFound, isUuid, tenantNotFound } from './tenants.service.js';
 
 const OPERATOR_ONLY: DocumentedError = [
@@ -44,6 +44,14 @@ export class TenantsController {
   @ApiOkResponse({ type: [TenantDto] })
   list(): Promise<TenantDto[]> {
     return this.tenants.list();
+  }
+
+  @Get(':tenantId/api-keys')
+  @ApiOperation({ summary: "List a tenant's API keys, oldest first: ids only, never the keys." })
+  @ApiOkResponse({ type: [ApiKeySummaryDto] })
+  @ApiErrors([404, 'NOT_FOUND', 'Tenant not found.'])
+  listApiKeys(@PathId('tenantId', isUuid, tenantNotFound) tenantId: string): Promise<ApiKeySummaryDto[]> {
+    return this.tenants.listApiKeys(tenantId);
   }
 
   @Post(':tenantId/api-keys')

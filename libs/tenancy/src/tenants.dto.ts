@@ -25,18 +25,26 @@ export class CreatedTenantDto extends TenantDto {
     description: 'Shown only here; only its hash is stored.',
   })
   apiKey!: string;
+
+  @ApiProperty({
+    example: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b',
+    description: 'The id of that key, to revoke it later.',
+  })
+  apiKeyId!: string;
 }
 
-export class ApiKeyDto {
+export class ApiKeySummaryDto {
   @ApiProperty({ example: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' })
   id!: string;
 
+  @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
+  createdAt!: Date;
+}
+
+export class ApiKeyDto extends ApiKeySummaryDto {
   @ApiProperty({
     example: 'csk_Qm9vLWJhci1iYXotcXV4LXF1dXgtY29yZ2UtZ3JhdWx0',
     description: 'Shown only here; only its hash is stored.',
   })
   apiKey!: string;
-
-  @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
-  createdAt!: Date;
 }

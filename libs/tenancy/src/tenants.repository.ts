@@ -30,6 +30,15 @@ export class TenantsRepository {
     return keys.save(keys.create({ tenantId, keyHash }));
   }
 
+  /** Oldest first; the hash stays in the database. */
+  listKeys(tenantId: string): Promise<Pick<ApiKeyEntity, 'id' | 'createdAt'>[]> {
+    return this.dataSource.getRepository(ApiKeyEntity).find({
+      select: { id: true, createdAt: true },
+      where: { tenantId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
   async deleteKey(tenantId: string, keyId: string): Promise<boolean> {
     const result = await this.dataSource.getRepository(ApiKeyEntity).delete({ tenantId, id: keyId });
     return (result.affected ?? 0) > 0;

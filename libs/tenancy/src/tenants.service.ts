@@ -12,10 +12,13 @@ export interface TenantView {
   createdAt: Date;
 }
 
-export interface ApiKeyView {
+export interface ApiKeySummary {
   id: string;
-  apiKey: string;
   createdAt: Date;
+}
+
+export interface ApiKeyView extends ApiKeySummary {
+  apiKey: string;
 }
 
 export function isUuid(value: string): boolean {
@@ -29,14 +32,19 @@ export class TenantsService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(name: string): Promise<TenantView & { apiKey: string }> {
+  async create(name: string): Promise<TenantView & { apiKey: string; apiKeyId: string }> {
     const apiKey = newApiKey();
-    const { tenant } = await this.tenants.createWithKey(name, sha256(apiKey));
-    return { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt, apiKey };
+    const { tenant, key } = await this.tenants.createWithKey(name, sha256(apiKey));
+    return { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt, apiKey, apiKeyId: key.id };
   }
 
   async list(): Promise<TenantView[]> {
     return (await this.tenants.list()).map(({ id, name, createdAt }) => ({ id, name, createdAt }));
+  }
+
+  async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
+    if (!isUuid(tenantId) || !(await this.tenants.findTenant(tenantId))) throw tenantNotFound();
+    return (await this.tenants.listKeys(tenantId)).map(({ id, createdAt }) => ({ id, createdAt }));
   }
 
   async createApiKey(tenantId: string): Promise<ApiKeyView> {

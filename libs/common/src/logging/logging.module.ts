@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
+import type { Options } from 'pino-http';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { routeTemplate } from '../metrics/metrics.service.js';
@@ -57,6 +58,24 @@ export function logLevelForStatus(status: number): 'error' | 'warn' | 'info' {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
 }
 
+/**
+ * The request log: Nest's logging middleware uses these options, and so does what is served ahead of that middleware
+ * (the console, see console-static.ts), so every request line looks alike.
+ */
+export function requestLogOptions(root: Logger): Options {
+  return {
+    logger: root,
+    genReqId: assignRequestId,
+    serializers: { req: serializeRequest, err: serializeError },
+    // Called when the request starts and again when it ends. Only the end knows the matched route (at the start
+    // Nest's catch-all may stand in for it), so only the request's last line carries `route`, once.
+    customProps: (req, res) =>
+      res.headersSent && (req as Request).route ? { route: routeTemplate(req as Request) } : {},
+    customLogLevel: (_req, res, error) => (error ? 'error' : logLevelForStatus(res.statusCode)),
+    autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+  };
+}
+
 /** The app's root pino logger (the one nestjs-pino and pino-http write through), for hot paths outside Express. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
@@ -81,17 +100,7 @@ export class LoggingModule {
       exports: [ROOT_LOGGER],
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            logger: root,
-            genReqId: assignRequestId,
-            serializers: { req: serializeRequest, err: serializeError },
-            // Called when the request starts and again when it ends. Only the end knows the matched route (at the
-            // start Nest's catch-all may stand in for it), so only the request's last line carries `route`, once.
-            customProps: (req, res) =>
-              res.headersSent && (req as Request).route ? { route: routeTemplate(req as Request) } : {},
-            customLogLevel: (_req, res, error) => (error ? 'error' : logLevelForStatus(res.statusCode)),
-            autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
-          },
+          pinoHttp: requestLogOptions(root),
         }),
       ],
     };

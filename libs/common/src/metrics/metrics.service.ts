@@ -4,10 +4,15 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 export const UNMATCHED_ROUTE = '(unmatched)';
 
-/** Nest answers unmatched paths through a catch-all `{/*splat}` route: that is no route of ours. */
+/**
+ * Nest answers unmatched paths through catch-all routes (`{/*splat}`, `*path`): those are no routes of ours. A wildcard
+ * after a literal prefix (the console's `/console{/*page}`) is one of ours, and still a single label.
+ */
+const CATCH_ALL = /^[/{]*\*/;
+
 export function routeTemplate(req: Request): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' && !path.includes('*') ? path : UNMATCHED_ROUTE;
+  return typeof path === 'string' && !CATCH_ALL.test(path) ? path : UNMATCHED_ROUTE;
 }
 
 /** One registry per app instance, so several instances in one process (the e2e tests) never collide. */
