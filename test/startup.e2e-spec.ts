@@ -63,8 +63,13 @@ describe('npm start on the embedded PostgreSQL', () => {
     const [, port] = await service.waitFor(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
     expect(service.output()).toMatch(/Operator token \(development only\): \S{20,}/);
     expect(service.output()).toContain(`API docs:  ${url}/docs`);
+    expect(service.output()).toContain(`Console:   ${url}/console`);
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
+    // `npm run build` built the console with the service: the compiled service serves it.
+    const console = await fetch(`${url}/console`);
+    expect(console.status).toBe(200);
+    expect(await console.text()).toContain('<div id="app">');
     return {
       port: Number(port),
       url,

@@ -24,6 +24,7 @@ function banner(config: AppConfig, url: string, embedded: EmbeddedPostgres | nul
     `${SERVICE_NAME} is running (${config.nodeEnv}, role ${config.role})`,
     `  URL:       ${url}`,
     `  API docs:  ${url}/docs`,
+    ...(config.runsHttp ? [`  Console:   ${url}/console`] : []),
     `  Database:  ${database}`,
   ];
   // A token given in PLATFORM_ADMIN_TOKEN is the operator's already: only one the service generated is shown.
