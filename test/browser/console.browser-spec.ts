@@ -69,6 +69,8 @@ describe('console (Chromium)', () => {
     await page.goto('/console');
     await expectHeading(page, 'Sign in');
     await shoot(page, 'sign-in');
+    // The screen's heading has the focus (announced first); Tab then reaches the field.
+    await expect(page.evaluate<string | undefined>('document.activeElement?.tagName')).resolves.toBe('H1');
     await page.keyboard.press('Tab');
     await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('sign-in-token');
     await page.keyboard.type(TEST_ADMIN_TOKEN);
@@ -208,20 +210,31 @@ describe('console (Chromium)', () => {
     const secondChannel = both.find((c: { id: string }) => c.id !== saved.id);
     await shoot(page, 'channels');
 
-    // Rotate, after a confirmation that says the old URL stops working.
-    await inactive.getByRole('button', { name: 'Rotate token' }).click();
+    // Rotate the active channel, after a confirmation that says the old URL stops working: the old URL is then
+    // refused, the new one accepted.
+    await site.getByRole('button', { name: 'Rotate token' }).click();
     const rotateDialog = page.getByRole('dialog', { name: 'Rotate the platform token?' });
     await rotateDialog.getByText('stops working at once').waitFor();
     await rotateDialog.getByRole('button', { name: 'Rotate token' }).click();
-    await inactive.getByText('The platform token was rotated').waitFor();
-    const rotatedUrl = await inactive.getByLabel('App.Chatbots webhook: URL').inputValue();
-    expect(rotatedUrl).not.toBe(secondChannel.platformWebhookUrl);
-    const oldAnswer = await postEvent(t, tokenOf(secondChannel), visitorEvent());
+    await site.getByText('The platform token was rotated').waitFor();
+    const rotatedUrl = await site.getByLabel('App.Chatbots webhook: URL').inputValue();
+    expect(rotatedUrl).not.toBe(saved.platformWebhookUrl);
+    const oldAnswer = await postEvent(t, tokenOf(saved), visitorEvent({ chatId: 7, messageId: 'old-url' }));
     expect(oldAnswer.status).toBe(400);
+    const newAnswer = await postEvent(
+      t,
+      tokenOf({ platformWebhookUrl: rotatedUrl }),
+      visitorEvent({ chatId: 7, messageId: 'new-url' }),
+    );
+    expect(newAnswer.status).toBe(200);
 
     // Cancel keeps the channel; Delete removes it.
     await inactive.getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('dialog', { name: 'Delete this channel?' }).getByRole('button', { name: 'Cancel' }).click();
+    const deleteDialog = page.getByRole('dialog', { name: 'Delete this channel?' });
+    await deleteDialog.getByRole('button', { name: 'Cancel' }).click();
+    await expectCount(deleteDialog, 0);
+    expect(record.requests.filter((line) => /^DELETE .*\/api\/v1\/channels\//.test(line))).toEqual([]);
+    expect((await asTenant(t, tenant).get(`/api/v1/channels/${secondChannel.id}`)).status).toBe(200);
     await expectCount(inactive, 1);
     await inactive.getByRole('button', { name: 'Delete' }).click();
     await page
@@ -244,7 +257,7 @@ describe('console (Chromium)', () => {
     const accepted = await fetch(shown, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(visitorEvent({ chatId: 1042, text: 'hello' })),
+      body: JSON.stringify(visitorEvent({ chatId: 1042, messageId: 'hello-1', text: 'hello' })),
     });
     expect(accepted.status).toBe(200);
 
@@ -285,7 +298,9 @@ describe('console (Chromium)', () => {
   test('at 360 px wide every screen fits without sideways scrolling', async () => {
     const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
     await page.setViewportSize({ width: 360, height: 780 });
-    for (const hash of ['#/agents', '#/agents/support-bot', `#/channels/${channel.id}/chats`]) {
+    const [chat] = (await asTenant(t, tenant).get(`/api/v1/channels/${channel.id}/chats`)).body.items;
+    const screens = ['#/agents', '#/agents/support-bot', `#/channels/${channel.id}/chats`];
+    for (const hash of [...screens, `#/channels/${channel.id}/chats/${chat.id}`]) {
       await page.goto(`/console/${hash}`);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');
@@ -296,6 +311,25 @@ describe('console (Chromium)', () => {
     await page.getByLabel('Channel webhook: URL').first().waitFor();
     await shoot(page, 'channels-360px');
     await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Sign-in and the operator's tenants screen, in a tab of their own (sessionStorage is per tab).
+    const phone = await openPage(browser, { baseUrl: t.baseUrl, width: 360, height: 780 });
+    try {
+      const fits = async (): Promise<number> =>
+        phone.page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      await phone.page.goto('/console');
+      await expectHeading(phone.page, 'Sign in');
+      await expect(fits()).resolves.toBe(0);
+      await phone.page.getByLabel('API key or operator token').fill(TEST_ADMIN_TOKEN);
+      await phone.page.getByRole('button', { name: 'Sign in' }).click();
+      await expectHeading(phone.page, 'Tenants');
+      await phone.page.getByRole('button', { name: 'API keys of Acme' }).click();
+      await phone.page.getByRole('list', { name: 'API keys of Acme' }).waitFor();
+      await expect(fits()).resolves.toBe(0);
+      expect(phone.record.errors).toEqual([]);
+    } finally {
+      await phone.context.close();
+    }
   });
 
   test('sign out clears the key; it was never in a URL, localStorage or a log line', async () => {

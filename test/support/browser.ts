@@ -38,6 +38,8 @@ export interface PageRecord {
   errors: string[];
   failedLoads: string[];
   requestedUrls: string[];
+  /** `METHOD url` of every request the page made. */
+  requests: string[];
 }
 
 export async function openPage(
@@ -51,7 +53,7 @@ export async function openPage(
     reducedMotion: 'reduce',
   });
   const page = await context.newPage();
-  const record: PageRecord = { errors: [], failedLoads: [], requestedUrls: [] };
+  const record: PageRecord = { errors: [], failedLoads: [], requestedUrls: [], requests: [] };
   page.on('pageerror', (error) => record.errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
@@ -60,6 +62,9 @@ export async function openPage(
       record.failedLoads.push(text);
     else record.errors.push(`console.error: ${text}`);
   });
-  page.on('request', (request) => record.requestedUrls.push(request.url()));
+  page.on('request', (request) => {
+    record.requestedUrls.push(request.url());
+    record.requests.push(`${request.method()} ${request.url()}`);
+  });
   return { context, page, record };
 }

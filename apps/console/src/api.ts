@@ -111,7 +111,7 @@ async function call<T>(
   let url = expand(operation.path, options.params ?? {});
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, value);
-  if (query.size > 0) url += `?${query}`;
+  if (query.toString() !== '') url += `?${query}`;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -163,7 +163,7 @@ export const api = {
   listChats: (channelId: string, cursor?: string) =>
     call<Page<Chat>>('listChats', { params: { channelId }, query: { cursor, limit: '50' } }),
   listMessages: (channelId: string, chatId: string, cursor?: string) =>
-    call<Page<Message>>('listMessages', { params: { channelId, chatId }, query: { cursor, limit: '100' } }),
+    call<Page<Message>>('listMessages', { params: { channelId, chatId }, query: { cursor, limit: '200' } }),
   writeMessage: (channelId: string, chatId: string, text: string) =>
     call<Message>('writeMessage', { params: { channelId, chatId }, body: { text } }),
   retryMessage: (messageId: string) => call<Message>('retryMessage', { params: { messageId } }),

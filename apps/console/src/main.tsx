@@ -1,11 +1,11 @@
-import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { render, type ComponentChildren } from 'preact';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { href, useRoute, type Route } from './router';
 import { session, type Role } from './session';
 import { Agent } from './screens/Agent';
 import { Agents } from './screens/Agents';
 import { Chat } from './screens/Chat';
-import { Chats } from './screens/Chats';
+import { Chats, knownChats } from './screens/Chats';
 import { SignIn } from './screens/SignIn';
 import { Tenants } from './screens/Tenants';
 import { ScreenHeading } from './ui';
@@ -13,8 +13,32 @@ import './styles.css';
 
 function useRole(): Role | null {
   const [role, setRole] = useState(session.role);
-  useEffect(() => session.subscribe(() => setRole(session.role())), []);
+  useEffect(
+    () =>
+      session.subscribe(() => {
+        const now = session.role();
+        if (now === null) knownChats.clear(); // nothing of the last tenant stays in memory
+        setRole(now);
+      }),
+    [],
+  );
   return role;
+}
+
+/** A screen that throws while rendering shows this instead of a blank page; the rest of the console goes on. */
+function Guarded({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  return (
+    <main>
+      <div class="notice error" role="alert">
+        <p>This screen failed: {error instanceof Error ? error.message : String(error)}</p>
+        <button type="button" class="secondary" onClick={reset}>
+          Try again
+        </button>
+      </div>
+    </main>
+  );
 }
 
 function Screen({ route, role }: { route: Route; role: Role }) {
@@ -90,7 +114,9 @@ function App() {
         </button>
       </header>
       <div id="content">
-        <Screen key={JSON.stringify(route)} route={route} role={role} />
+        <Guarded key={JSON.stringify(route)}>
+          <Screen route={route} role={role} />
+        </Guarded>
       </div>
     </>
   );

@@ -1,35 +1,66 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { ApiError, type Page } from './api';
 
 export type Loaded<T> =
-  { state: 'loading'; data?: T } | { state: 'error'; error: ApiError; data?: T } | { state: 'ready'; data: T };
+  | { state: 'loading'; data?: T; error?: ApiError }
+  | { state: 'error'; error: ApiError; data?: T }
+  | { state: 'ready'; data: T };
+
+export interface Load<T> {
+  state: Loaded<T>['state'];
+  data?: T;
+  error?: ApiError;
+  /** Runs the load again now (Try again, after a change). */
+  reload: () => Promise<void>;
+  /** Runs it again unless a run is still under way: for timers, so slow answers never pile up. */
+  refresh: () => void;
+}
 
 /**
  * Runs `load` now and whenever `deps` change; `reload()` runs it again while the last data stays on screen (so a
- * refresh never blanks the page). An answer that arrives after a newer request started is dropped.
+ * refresh never blanks the page), and so does the last error until a run succeeds (so an alert does not flash). An
+ * answer that arrives after a newer run started is dropped.
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> & { reload: () => Promise<void> } {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Load<T> {
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
   const generation = useRef(0);
+  const running = useRef(false);
   const run = useCallback(async () => {
     const mine = ++generation.current;
-    setLoaded((previous) => ({ state: 'loading', data: previous.data }));
+    running.current = true;
+    setLoaded((previous) => ({
+      state: 'loading',
+      data: previous.data,
+      error: previous.state === 'error' ? previous.error : undefined,
+    }));
     try {
       const data = await load();
       if (mine === generation.current) setLoaded({ state: 'ready', data });
     } catch (error) {
-      if (mine === generation.current)
+      if (mine === generation.current) {
         setLoaded((previous) => ({ state: 'error', error: asApiError(error), data: previous.data }));
+      }
+    } finally {
+      if (mine === generation.current) running.current = false;
     }
   }, deps);
   useEffect(() => {
     void run();
     return () => {
       generation.current += 1;
+      running.current = false;
     };
   }, [run]);
-  return { ...loaded, reload: run };
+  return {
+    state: loaded.state,
+    data: loaded.data,
+    error: loaded.state === 'ready' ? undefined : loaded.error,
+    reload: run,
+    refresh: () => {
+      if (!running.current) void run();
+    },
+  };
 }
 
 /** Calls `tick` every `ms` while the page is visible. */
@@ -42,6 +73,25 @@ export function useInterval(tick: () => void, ms: number): void {
     }, ms);
     return () => clearInterval(timer);
   }, [ms]);
+}
+
+/**
+ * Pages of a keyset-paginated list: the first `count` pages, read in order by following `nextCursor`. `more` tells
+ * whether the API has a page after them.
+ */
+export async function readPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+  count: number,
+): Promise<{ items: T[]; more: boolean }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < count; page += 1) {
+    const result = await fetchPage(cursor);
+    items.push(...result.items);
+    if (!result.nextCursor) return { items, more: false };
+    cursor = result.nextCursor;
+  }
+  return { items, more: true };
 }
 
 /** A submit or click that calls the API: `busy` while it runs, the failure kept for display. */
@@ -107,13 +157,13 @@ export function Show<T>({
   what,
   children,
 }: {
-  loaded: Loaded<T> & { reload: () => Promise<void> };
+  loaded: Load<T>;
   what: string;
   children: (data: T) => ComponentChildren;
 }) {
   return (
     <>
-      {loaded.state === 'error' && <ErrorNotice error={loaded.error} onRetry={() => void loaded.reload()} />}
+      {loaded.error && <ErrorNotice error={loaded.error} onRetry={() => void loaded.reload()} />}
       {loaded.data !== undefined ? children(loaded.data) : loaded.state === 'loading' && <Loading what={what} />}
     </>
   );

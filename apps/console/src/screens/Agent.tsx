@@ -1,7 +1,7 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, type Agent as AgentRecord, type Channel, type ChannelChanges, type ChannelWarning } from '../api';
 import { href } from '../router';
-import { ConfirmDialog, CopyButton, ErrorNotice, ScreenHeading, Show, useAction, useLoad } from '../ui';
+import { ConfirmDialog, CopyButton, ErrorNotice, Loading, ScreenHeading, Show, useAction, useLoad } from '../ui';
 
 /** A channel on the Channels tab: saved (it has `channel`) or a draft added with "Add another channel". */
 interface Entry {
@@ -28,13 +28,27 @@ function formOf(channel: Channel | undefined): Form {
   };
 }
 
+/** A URL as the service stores it (the WHATWG href), so `https://h` and `https://h/` are one URL; as typed if invalid. */
+function normalisedUrl(value: string): string {
+  try {
+    return new URL(value.trim()).href;
+  } catch {
+    return value.trim();
+  }
+}
+
+function urlChanged(saved: Channel, form: Form): boolean {
+  return normalisedUrl(form.webhookUrl) !== saved.webhookUrl;
+}
+
 /** What Save sends: only what changed, so the PATCH applies exactly the user's edits, all together or none. */
 function changesOf(saved: Channel, form: Form): ChannelChanges {
   const changes: ChannelChanges = {};
-  const title = form.title.trim() === '' ? null : form.title;
+  const title = form.title.trim() === '' ? null : form.title.trim();
   if (title !== saved.title) changes.title = title;
-  if (form.webhookUrl !== saved.webhookUrl) changes.webhookUrl = form.webhookUrl.trim();
-  if (form.token !== '') changes.webhookToken = form.token;
+  if (urlChanged(saved, form)) changes.webhookUrl = form.webhookUrl.trim();
+  const token = form.token.trim();
+  if (token !== '') changes.webhookToken = token;
   else if (form.clearToken && saved.webhookTokenSet) changes.webhookToken = null;
   if (form.active !== saved.active) changes.active = form.active;
   return changes;
@@ -59,17 +73,7 @@ function Warnings({ warnings }: { warnings: ChannelWarning[] }) {
   );
 }
 
-function ChannelEditor({
-  agent,
-  entry,
-  onSaved,
-  onDeleted,
-}: {
-  agent: AgentRecord;
-  entry: Entry;
-  onSaved: (channel: Channel) => void;
-  onDeleted: () => void;
-}) {
+function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry: Entry; onDeleted: () => void }) {
   const id = useId();
   const [saved, setSaved] = useState<Channel | undefined>(entry.channel);
   const [form, setForm] = useState<Form>(() => formOf(entry.channel));
@@ -88,9 +92,9 @@ function ChannelEditor({
     if (!saved) {
       result = await api.createChannel(agent.agentId, {
         type: 'omnichannel',
-        ...(form.title.trim() === '' ? {} : { title: form.title }),
+        ...(form.title.trim() === '' ? {} : { title: form.title.trim() }),
         webhookUrl: form.webhookUrl.trim(),
-        ...(form.token === '' ? {} : { webhookToken: form.token }),
+        ...(form.token.trim() === '' ? {} : { webhookToken: form.token.trim() }),
         active: form.active,
       });
     } else {
@@ -106,13 +110,11 @@ function ChannelEditor({
     setForm(formOf(channel));
     setWarnings(found);
     if (found.length === 0) setNotice('Saved.');
-    onSaved(channel);
   });
   const rotate = useAction(async (channelId: string) => {
     const channel = await api.rotateToken(channelId);
     setSaved(channel);
     setNotice('The platform token was rotated: give the client server the new App.Chatbots webhook URL.');
-    onSaved(channel);
   });
   const remove = useAction(async (channelId: string) => {
     await api.deleteChannel(channelId);
@@ -120,14 +122,20 @@ function ChannelEditor({
   });
 
   const name = saved ? saved.title || 'Untitled channel' : 'New channel';
-  const urlChanged = saved !== undefined && form.webhookUrl !== saved.webhookUrl;
+  const changedUrl = saved !== undefined && urlChanged(saved, form);
   const error = save.error ?? rotate.error ?? remove.error;
+  // One request at a time per channel: a late Save answer must not overwrite a rotation, nor wipe what was typed.
+  const busy = save.busy || rotate.busy || remove.busy;
+  const titleRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!entry.channel) titleRef.current?.focus();
+  }, []);
   return (
     <section class="card channel" aria-labelledby={`${id}-name`}>
-      <h3 id={`${id}-name`}>
+      <h2 id={`${id}-name`} class="channel-name">
         {name}{' '}
         {saved && <span class={saved.active ? 'badge ok' : 'badge'}>{saved.active ? 'Active' : 'Inactive'}</span>}
-      </h3>
+      </h2>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -135,108 +143,110 @@ function ChannelEditor({
         }}
         noValidate
       >
-        <div class="field">
-          <label for={`${id}-connector`}>Channel</label>
-          <select id={`${id}-connector`} disabled>
-            <option>Omnichannel</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for={`${id}-title`}>Title</label>
-          <input
-            id={`${id}-title`}
-            value={form.title}
-            maxLength={255}
-            aria-describedby={`${id}-title-hint`}
-            onInput={(event) => set({ title: event.currentTarget.value })}
-          />
-          <p id={`${id}-title-hint`} class="hint">
-            Optional. Different channels may have the same title.
-          </p>
-        </div>
-        <div class="field">
-          <label for={`${id}-platform-url`}>App.Chatbots webhook: URL</label>
-          {saved ? (
-            <>
-              <div class="with-button">
-                <input id={`${id}-platform-url`} readOnly value={saved.platformWebhookUrl} spellcheck={false} />
-                <CopyButton value={saved.platformWebhookUrl} label="App.Chatbots webhook URL" />
-              </div>
-              <p class="hint">
-                The client server sends visitor messages to this URL. It contains the channel's secret.
-              </p>
-            </>
-          ) : (
-            <p class="hint" id={`${id}-platform-url`}>
-              Available after saving.
+        <fieldset class="plain" disabled={busy}>
+          <div class="field">
+            <label for={`${id}-connector`}>Channel</label>
+            <select id={`${id}-connector`} disabled>
+              <option>Omnichannel</option>
+            </select>
+          </div>
+          <div class="field">
+            <label for={`${id}-title`}>Title</label>
+            <input
+              id={`${id}-title`}
+              ref={titleRef}
+              value={form.title}
+              maxLength={255}
+              aria-describedby={`${id}-title-hint`}
+              onInput={(event) => set({ title: event.currentTarget.value })}
+            />
+            <p id={`${id}-title-hint`} class="hint">
+              Optional. Different channels may have the same title.
             </p>
-          )}
-        </div>
-        <div class="field">
-          <label for={`${id}-webhook-url`}>Channel webhook: URL</label>
-          <input
-            id={`${id}-webhook-url`}
-            type="url"
-            inputMode="url"
-            value={form.webhookUrl}
-            placeholder="https://client.example.com/chat"
-            spellcheck={false}
-            aria-describedby={`${id}-webhook-url-hint`}
-            onInput={(event) => set({ webhookUrl: event.currentTarget.value })}
-          />
-          <p id={`${id}-webhook-url-hint`} class="hint">
-            Your client server. The Agent's replies go to this address followed by <code>/send_message</code>.
-          </p>
-        </div>
-        <div class="field">
-          <label for={`${id}-token`}>Channel webhook: Token</label>
-          <input
-            id={`${id}-token`}
-            type="password"
-            autocomplete="new-password"
-            value={form.token}
-            spellcheck={false}
-            aria-describedby={`${id}-token-state`}
-            onInput={(event) => set({ token: event.currentTarget.value, clearToken: false })}
-          />
-          <p id={`${id}-token-state`} class="hint">
-            {saved?.webhookTokenSet
-              ? urlChanged && form.token === ''
-                ? 'A token is set, but changing the URL clears it: enter the token again to keep one.'
-                : form.clearToken
-                  ? 'A token is set; it will be cleared when you save.'
-                  : 'A token is set. It is never shown; type a new one to replace it.'
-              : 'No token is set. Needed when the client server checks the Authorization header.'}
-          </p>
-          {saved?.webhookTokenSet && !urlChanged && (
-            <label class="check">
+          </div>
+          <div class="field">
+            <label for={`${id}-platform-url`}>App.Chatbots webhook: URL</label>
+            {saved ? (
+              <>
+                <div class="with-button">
+                  <input id={`${id}-platform-url`} readOnly value={saved.platformWebhookUrl} spellcheck={false} />
+                  <CopyButton value={saved.platformWebhookUrl} label="App.Chatbots webhook URL" />
+                </div>
+                <p class="hint">
+                  The client server sends visitor messages to this URL. It contains the channel's secret.
+                </p>
+              </>
+            ) : (
+              <p class="hint" id={`${id}-platform-url`}>
+                Available after saving.
+              </p>
+            )}
+          </div>
+          <div class="field">
+            <label for={`${id}-webhook-url`}>Channel webhook: URL</label>
+            <input
+              id={`${id}-webhook-url`}
+              type="url"
+              inputMode="url"
+              value={form.webhookUrl}
+              placeholder="https://client.example.com/chat"
+              spellcheck={false}
+              aria-describedby={`${id}-webhook-url-hint`}
+              onInput={(event) => set({ webhookUrl: event.currentTarget.value })}
+            />
+            <p id={`${id}-webhook-url-hint`} class="hint">
+              Your client server. The Agent's replies go to this address followed by <code>/send_message</code>.
+            </p>
+          </div>
+          <div class="field">
+            <label for={`${id}-token`}>Channel webhook: Token</label>
+            <input
+              id={`${id}-token`}
+              type="password"
+              autocomplete="off"
+              value={form.token}
+              spellcheck={false}
+              aria-describedby={`${id}-token-state`}
+              onInput={(event) => set({ token: event.currentTarget.value, clearToken: false })}
+            />
+            <p id={`${id}-token-state`} class="hint">
+              {saved?.webhookTokenSet
+                ? changedUrl && form.token === ''
+                  ? 'A token is set, but changing the URL clears it: enter the token again to keep one.'
+                  : form.clearToken
+                    ? 'A token is set; it will be cleared when you save.'
+                    : 'A token is set. It is never shown; type a new one to replace it.'
+                : 'No token is set. Needed when the client server checks the Authorization header.'}
+            </p>
+            {saved?.webhookTokenSet && !changedUrl && (
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={form.clearToken}
+                  disabled={form.token !== ''}
+                  onChange={(event) => set({ clearToken: event.currentTarget.checked })}
+                />
+                Clear the token
+              </label>
+            )}
+          </div>
+          <div class="field switch-field">
+            <label class="switch">
               <input
                 type="checkbox"
-                checked={form.clearToken}
-                disabled={form.token !== ''}
-                onChange={(event) => set({ clearToken: event.currentTarget.checked })}
+                role="switch"
+                checked={form.active}
+                onChange={(event) => set({ active: event.currentTarget.checked })}
               />
-              Clear the token
+              <span>Active</span>
             </label>
-          )}
-        </div>
-        <div class="field switch-field">
-          <label class="switch">
-            <input
-              type="checkbox"
-              role="switch"
-              checked={form.active}
-              aria-checked={form.active}
-              onChange={(event) => set({ active: event.currentTarget.checked })}
-            />
-            <span>Active</span>
-          </label>
-          <p class="hint">The Agent answers an active channel after you save. Activation needs a trained agent.</p>
-        </div>
+            <p class="hint">The Agent answers an active channel after you save. Activation needs a trained agent.</p>
+          </div>
+        </fieldset>
         {error && <ErrorNotice error={error} />}
         {save.error?.code === 'AGENT_NOT_TRAINED' && (
           <p class="notice" role="status">
-            Nothing was saved. Train the agent, then activate the channel again.
+            Nothing was saved.
           </p>
         )}
         <Warnings warnings={warnings} />
@@ -246,7 +256,7 @@ function ChannelEditor({
           </p>
         )}
         <div class="actions">
-          <button type="submit" disabled={save.busy}>
+          <button type="submit" disabled={busy}>
             {save.busy ? 'Saving…' : 'Save'}
           </button>
           {saved && (
@@ -254,10 +264,10 @@ function ChannelEditor({
               <a class="button secondary" href={href.chats(saved.id)}>
                 Chats
               </a>
-              <button type="button" class="secondary" disabled={rotate.busy} onClick={() => setConfirm('rotate')}>
+              <button type="button" class="secondary" disabled={busy} onClick={() => setConfirm('rotate')}>
                 Rotate token
               </button>
-              <button type="button" class="danger" disabled={remove.busy} onClick={() => setConfirm('delete')}>
+              <button type="button" class="danger" disabled={busy} onClick={() => setConfirm('delete')}>
                 Delete
               </button>
             </>
@@ -300,19 +310,24 @@ function ChannelEditor({
 
 function ChannelsTab({ agent }: { agent: AgentRecord }) {
   const loaded = useLoad(() => api.listChannels(agent.agentId), [agent.agentId]);
+  // Built once from the first list; from then on each editor owns its channel, so nothing typed is lost to a reload.
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [drafts, setDrafts] = useState(0);
+  const addRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (loaded.state === 'ready') setEntries(loaded.data.map((channel) => ({ key: channel.id, channel })));
-  }, [loaded.state, loaded.data]);
+    if (entries === null && loaded.state === 'ready' && loaded.data) {
+      setEntries(loaded.data.map((channel) => ({ key: channel.id, channel })));
+    }
+  }, [loaded.state, loaded.data, entries]);
 
   const add = (): void => {
     setEntries((list) => [...(list ?? []), { key: `draft-${drafts}` }]);
     setDrafts(drafts + 1);
   };
-  const update = (key: string, channel: Channel): void =>
-    setEntries((list) => (list ?? []).map((entry) => (entry.key === key ? { key, channel } : entry)));
-  const drop = (key: string): void => setEntries((list) => (list ?? []).filter((entry) => entry.key !== key));
+  const drop = (key: string): void => {
+    setEntries((list) => (list ?? []).filter((entry) => entry.key !== key));
+    addRef.current?.focus();
+  };
 
   return (
     <>
@@ -323,27 +338,21 @@ function ChannelsTab({ agent }: { agent: AgentRecord }) {
             <option value="omnichannel">Omnichannel</option>
           </select>
         </div>
-        <button type="button" onClick={add} disabled={entries === null}>
+        <button type="button" ref={addRef} onClick={add} disabled={entries === null}>
           Add another channel
         </button>
       </div>
-      <Show loaded={loaded} what="channels">
-        {() =>
-          entries === null ? null : entries.length === 0 ? (
-            <p class="muted">This agent has no Omnichannel channel yet: add one.</p>
-          ) : (
-            entries.map((entry) => (
-              <ChannelEditor
-                key={entry.key}
-                agent={agent}
-                entry={entry}
-                onSaved={(channel) => update(entry.key, channel)}
-                onDeleted={() => drop(entry.key)}
-              />
-            ))
-          )
-        }
-      </Show>
+      {entries === null ? (
+        <Show loaded={loaded} what="channels">
+          {() => <Loading what="channels" />}
+        </Show>
+      ) : entries.length === 0 ? (
+        <p class="muted">This agent has no Omnichannel channel yet: add one.</p>
+      ) : (
+        entries.map((entry) => (
+          <ChannelEditor key={entry.key} agent={agent} entry={entry} onDeleted={() => drop(entry.key)} />
+        ))
+      )}
     </>
   );
 }

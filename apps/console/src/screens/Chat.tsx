@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, type Message } from '../api';
 import { href } from '../router';
 import { ErrorNotice, ScreenHeading, Show, Time, useAction, useInterval, useLoad } from '../ui';
@@ -6,24 +6,42 @@ import { knownChats } from './Chats';
 
 const REFRESH_MS = 3000;
 
+/** One page of the chat's messages as read, with the cursor that read it (undefined: the first page). */
+interface MessagePage {
+  cursor: string | undefined;
+  items: Message[];
+  next: string | null;
+}
+
+/** Pages read when the chat opens (of up to 200 messages each), so a long chat's newest messages are on screen. */
+const PAGES_AT_OPEN = 10;
+const OPEN_STATUSES = new Set(['queued', 'received']);
+
 /**
- * The chat's first `pages` pages of messages, oldest first (the API's keyset pages never skip or repeat a message
- * while new ones arrive). A refresh reads the same pages again, so statuses and new messages show.
+ * The chat's messages, oldest first, up to `wanted` pages. A refresh (`previous` given) keeps the pages before the
+ * first one holding a message that can still change (queued or received) and reads from there on: the last page at
+ * least, where new messages arrive. The API's keyset pages never skip or repeat a message while new ones arrive.
  */
-async function loadPages(
+async function readChat(
   channelId: string,
   chatId: string,
-  pages: number,
-): Promise<{ messages: Message[]; more: boolean }> {
-  const messages: Message[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < pages; page += 1) {
+  previous: MessagePage[] | undefined,
+  wanted: number,
+): Promise<MessagePage[]> {
+  let start = 0;
+  if (previous && previous.length > 0) {
+    const open = previous.findIndex((page) => page.items.some((message) => OPEN_STATUSES.has(message.status)));
+    start = open === -1 ? previous.length - 1 : open;
+  }
+  const pages = previous ? previous.slice(0, start) : [];
+  let cursor = previous && start > 0 ? previous[start].cursor : undefined;
+  while (pages.length < wanted) {
     const result = await api.listMessages(channelId, chatId, cursor);
-    messages.push(...result.items);
-    if (!result.nextCursor) return { messages, more: false };
+    pages.push({ cursor, items: result.items, next: result.nextCursor });
+    if (!result.nextCursor) break;
     cursor = result.nextCursor;
   }
-  return { messages, more: true };
+  return pages;
 }
 
 function Content({ message }: { message: Message }) {
@@ -131,9 +149,19 @@ function WriteFirst({ channelId, chatId, onSent }: { channelId: string; chatId: 
 }
 
 export function Chat({ channelId, chatId }: { channelId: string; chatId: string }) {
-  const [pages, setPages] = useState(1);
-  const messages = useLoad(() => loadPages(channelId, chatId, pages), [channelId, chatId, pages]);
-  useInterval(() => void messages.reload(), REFRESH_MS);
+  const [wanted, setWanted] = useState(PAGES_AT_OPEN);
+  const shown = useRef<MessagePage[] | undefined>(undefined);
+  const messages = useLoad(async () => {
+    const pages = await readChat(channelId, chatId, shown.current, Math.max(wanted, shown.current?.length ?? 0));
+    shown.current = pages;
+    return pages;
+  }, [channelId, chatId, wanted]);
+  useInterval(messages.refresh, REFRESH_MS);
+  /** After a change made here (a retry, a message written), read everything again. */
+  const readAgain = (): void => {
+    shown.current = undefined;
+    void messages.reload();
+  };
   const known = knownChats.get(chatId);
   return (
     <main>
@@ -150,26 +178,35 @@ export function Chat({ channelId, chatId }: { channelId: string; chatId: string 
         Messages in order. This page refreshes every {REFRESH_MS / 1000} seconds.
       </p>
       <Show loaded={messages} what="messages">
-        {({ messages: list, more }) => (
-          <>
-            {list.length === 0 ? (
-              <p class="notice">No message in this chat yet.</p>
-            ) : (
-              <ol class="messages" aria-label="Messages">
-                {list.map((message) => (
-                  <MessageItem key={message.id} message={message} onRetried={() => void messages.reload()} />
-                ))}
-              </ol>
-            )}
-            {more && (
-              <button type="button" class="secondary" onClick={() => setPages(pages + 1)}>
-                Load more
-              </button>
-            )}
-          </>
-        )}
+        {(pages) => {
+          const list = pages.flatMap((page) => page.items);
+          const more = pages.length > 0 && pages[pages.length - 1].next !== null;
+          return (
+            <>
+              {list.length === 0 ? (
+                <p class="notice">No message in this chat yet.</p>
+              ) : (
+                <ol class="messages" aria-label="Messages">
+                  {list.map((message) => (
+                    <MessageItem key={message.id} message={message} onRetried={readAgain} />
+                  ))}
+                </ol>
+              )}
+              {more && (
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={messages.state === 'loading'}
+                  onClick={() => setWanted(pages.length + 1)}
+                >
+                  {messages.state === 'loading' ? 'Loading…' : 'Load more'}
+                </button>
+              )}
+            </>
+          );
+        }}
       </Show>
-      <WriteFirst channelId={channelId} chatId={chatId} onSent={() => void messages.reload()} />
+      <WriteFirst channelId={channelId} chatId={chatId} onSent={readAgain} />
     </main>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, type Chat, type Page } from '../api';
+import { api, type Chat } from '../api';
 import { href } from '../router';
-import { ErrorNotice, ScreenHeading, Show, Time, useAction, useInterval, useLoad } from '../ui';
+import { ErrorNotice, ScreenHeading, Show, Time, readPages, useInterval, useLoad } from '../ui';
 
 /** Client chat ids seen on the chats list, so the chat screen can title itself without another request. */
 export const knownChats = new Map<string, Chat>();
@@ -10,14 +10,11 @@ const REFRESH_MS = 5000;
 
 export function Chats({ channelId }: { channelId: string }) {
   const channel = useLoad(() => api.getChannel(channelId), [channelId]);
-  // The first page refreshes while the screen is open; "Load more" appends older pages, which do not change order.
-  const first = useLoad(() => api.listChats(channelId), [channelId]);
-  const [more, setMore] = useState<Page<Chat>[]>([]);
-  useInterval(() => void first.reload(), REFRESH_MS);
-  const loadMore = useAction(async (cursor: string) => {
-    const page = await api.listChats(channelId, cursor);
-    setMore((pages) => [...pages, page]);
-  });
+  // The pages shown so far are read again on each refresh: new activity moves a chat to the top, so an older page
+  // kept as it was fetched could lose a chat that moved out of it.
+  const [pages, setPages] = useState(1);
+  const chats = useLoad(() => readPages((cursor) => api.listChats(channelId, cursor), pages), [channelId, pages]);
+  useInterval(chats.refresh, REFRESH_MS);
 
   return (
     <main>
@@ -26,17 +23,12 @@ export function Chats({ channelId }: { channelId: string }) {
         {channel.data && <a href={href.agent(channel.data.agentId)}>{channel.data.agentId}</a>} ›
       </nav>
       <ScreenHeading>Chats{channel.data ? ` of ${channel.data.title || 'an untitled channel'}` : ''}</ScreenHeading>
-      {channel.state === 'error' && <ErrorNotice error={channel.error} onRetry={() => void channel.reload()} />}
+      {channel.error && <ErrorNotice error={channel.error} onRetry={() => void channel.reload()} />}
       <p class="muted">Newest activity first. This list refreshes every {REFRESH_MS / 1000} seconds.</p>
-      <Show loaded={first} what="chats">
-        {(page) => {
-          const seen = new Set<string>();
-          const chats = [page, ...more]
-            .flatMap((p) => p.items)
-            .filter((chat) => (seen.has(chat.id) ? false : (seen.add(chat.id), true)));
-          for (const chat of chats) knownChats.set(chat.id, chat);
-          const cursor = more.length > 0 ? more[more.length - 1].nextCursor : page.nextCursor;
-          if (chats.length === 0) return <p class="notice">No chat yet: none has reached this channel.</p>;
+      <Show loaded={chats} what="chats">
+        {({ items, more }) => {
+          for (const chat of items) knownChats.set(chat.id, chat);
+          if (items.length === 0) return <p class="notice">No chat yet: none has reached this channel.</p>;
           return (
             <>
               <div class="table-wrap">
@@ -51,7 +43,7 @@ export function Chats({ channelId }: { channelId: string }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {chats.map((chat) => (
+                    {items.map((chat) => (
                       <tr key={chat.id}>
                         <td>
                           <a href={href.chat(channelId, chat.id)}>Chat {String(chat.clientChatId)}</a>
@@ -71,15 +63,14 @@ export function Chats({ channelId }: { channelId: string }) {
                   </tbody>
                 </table>
               </div>
-              {loadMore.error && <ErrorNotice error={loadMore.error} />}
-              {cursor && (
+              {more && (
                 <button
                   type="button"
                   class="secondary"
-                  disabled={loadMore.busy}
-                  onClick={() => void loadMore.run(cursor)}
+                  disabled={chats.state === 'loading'}
+                  onClick={() => setPages(pages + 1)}
                 >
-                  {loadMore.busy ? 'Loading…' : 'Load more'}
+                  {chats.state === 'loading' ? 'Loading…' : 'Load more'}
                 </button>
               )}
             </>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Tenant } from '../api';
 import { ConfirmDialog, CopyButton, ErrorNotice, ScreenHeading, Show, Time, useAction, useLoad } from '../ui';
 
@@ -8,10 +8,18 @@ interface ShownKey {
   apiKey: string;
 }
 
+/** Takes focus when it appears, so a key created far down the page is announced and seen. */
 function NewKey({ shown, onDone }: { shown: ShownKey; onDone: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [shown]);
   return (
     <section class="card new-key" aria-labelledby="new-key-title">
-      <h2 id="new-key-title">New API key for {shown.tenantName}</h2>
+      <h2 id="new-key-title" ref={heading} tabIndex={-1}>
+        New API key for {shown.tenantName}
+      </h2>
       <p>
         This is the only time the key is shown: the service keeps only its hash. Give it to the tenant now, through a
         safe channel.
@@ -30,7 +38,16 @@ function NewKey({ shown, onDone }: { shown: ShownKey; onDone: () => void }) {
   );
 }
 
-function TenantKeys({ tenant, onKey }: { tenant: Tenant; onKey: (shown: ShownKey) => void }) {
+function TenantKeys({
+  tenant,
+  onKey,
+  keyShown,
+}: {
+  tenant: Tenant;
+  onKey: (shown: ShownKey) => void;
+  /** While a new key is on screen, no other is created: it would replace the one not yet copied. */
+  keyShown: boolean;
+}) {
   const keys = useLoad(() => api.listApiKeys(tenant.id), [tenant.id]);
   const create = useAction(async () => {
     const created = await api.createApiKey(tenant.id);
@@ -72,7 +89,7 @@ function TenantKeys({ tenant, onKey }: { tenant: Tenant; onKey: (shown: ShownKey
       </Show>
       {revoke.error && <ErrorNotice error={revoke.error} />}
       {create.error && <ErrorNotice error={create.error} />}
-      <button type="button" class="secondary" disabled={create.busy} onClick={() => void create.run()}>
+      <button type="button" class="secondary" disabled={create.busy || keyShown} onClick={() => void create.run()}>
         {create.busy ? 'Creating…' : 'Create key'}
       </button>
       {confirming && (
@@ -118,7 +135,7 @@ export function Tenants() {
           <label for="tenant-name">Tenant name</label>
           <input id="tenant-name" value={name} maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
         </div>
-        <button type="submit" disabled={create.busy}>
+        <button type="submit" disabled={create.busy || shown !== null}>
           {create.busy ? 'Creating…' : 'Create tenant'}
         </button>
       </form>
@@ -148,7 +165,7 @@ export function Tenants() {
                       API keys
                     </button>
                   </div>
-                  {open === tenant.id && <TenantKeys tenant={tenant} onKey={setShown} />}
+                  {open === tenant.id && <TenantKeys tenant={tenant} onKey={setShown} keyShown={shown !== null} />}
                 </li>
               ))}
             </ul>
