@@ -24,6 +24,7 @@ import {
   median,
   postBurst,
   provisionChannel,
+  reportFailure,
   sleep,
   startService,
   steadyLatency,
@@ -215,19 +216,10 @@ try {
     `RESULT ${JSON.stringify({ name: 'fairness', beside: m.beside, alone: m.alone, target: TARGET_P99, met: report.met, lost: report.lost, duplicates: deliveriesF.duplicates, serviceLog: log.counts })}\n`,
   );
 } catch (error) {
-  process.exitCode = 1;
-  const report = {
-    name: 'fairness',
-    date: new Date().toISOString(),
-    error: String(error?.message ?? error),
-    duplicates: deliveriesF.duplicates,
-    serviceLog: log,
-  };
-  writeResult('fairness', report);
-  process.stderr.write(`${error?.stack ?? error}\n`);
-  process.stdout.write(
-    `RESULT ${JSON.stringify({ name: 'fairness', error: report.error, duplicates: deliveriesF.duplicates, serviceLog: log.counts })}\n`,
-  );
+  reportFailure('fairness', error, {
+    report: { duplicates: deliveriesF.duplicates, serviceLog: log },
+    summary: { duplicates: deliveriesF.duplicates, serviceLog: log.counts },
+  });
 } finally {
   await service.stop();
   await sql.end();

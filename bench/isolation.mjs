@@ -30,6 +30,7 @@ import {
   median,
   postBurst,
   provisionChannel,
+  reportFailure,
   sleep,
   startService,
   stubClientServer,
@@ -243,21 +244,10 @@ try {
     `RESULT ${JSON.stringify({ name: 'isolation', alone: m.alone, beside: m.beside, ratio: m.ratio, afterB: m.afterB, controlRatio: m.controlRatio, ratioBracketed: m.ratioBracketed, target: TARGET, met: report.met, backlogAcceptRate: backlog.acceptRate, backlogAcceptSeconds: backlog.acceptSeconds, backlogAnswered: backlog.answered, lost: report.lost, duplicates: deliveriesA.duplicates, serviceLog: log.counts })}\n`,
   );
 } catch (error) {
-  // Still one summary line (and a result file saying what went wrong), then a non-zero exit.
-  process.exitCode = 1;
-  const report = {
-    name: 'isolation',
-    date: new Date().toISOString(),
-    error: String(error?.message ?? error),
-    lost: undefined,
-    duplicates: deliveriesA.duplicates,
-    serviceLog: log,
-  };
-  writeResult('isolation', report);
-  process.stderr.write(`${error?.stack ?? error}\n`);
-  process.stdout.write(
-    `RESULT ${JSON.stringify({ name: 'isolation', error: report.error, duplicates: deliveriesA.duplicates, serviceLog: log.counts })}\n`,
-  );
+  reportFailure('isolation', error, {
+    report: { duplicates: deliveriesA.duplicates, serviceLog: log },
+    summary: { duplicates: deliveriesA.duplicates, serviceLog: log.counts },
+  });
 } finally {
   await service.stop();
   await sql.end();

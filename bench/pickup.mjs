@@ -14,7 +14,7 @@
 //   BENCH_DATABASE_URL  a PostgreSQL server to use (default: an embedded PostgreSQL started for the run)
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { benchArgs, benchDatabase, machine, median, percentile, writeResult } from './support.mjs';
+import { benchArgs, benchDatabase, machine, median, percentile, reportFailure, writeResult } from './support.mjs';
 
 const args = benchArgs();
 const RUNS = Number(args.runs ?? 3);
@@ -215,10 +215,7 @@ try {
     `RESULT ${JSON.stringify({ name: 'pickup', bySize, ratio: report.ratio, ratioP99: report.ratioP99, target: TARGET, met: report.met })}\n`,
   );
 } catch (error) {
-  process.exitCode = 1;
-  writeResult('pickup', { name: 'pickup', date: new Date().toISOString(), error: String(error?.message ?? error) });
-  process.stderr.write(`${error?.stack ?? error}\n`);
-  process.stdout.write(`RESULT ${JSON.stringify({ name: 'pickup', error: String(error?.message ?? error) })}\n`);
+  reportFailure('pickup', error);
 } finally {
   await pool.end();
   await db.drop();

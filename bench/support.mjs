@@ -155,6 +155,18 @@ export function writeResult(name, report) {
   return path;
 }
 
+/**
+ * A benchmark that failed still leaves its result file (what went wrong, plus `report`'s fields), its stack on stderr
+ * and one RESULT line (plus `summary`'s fields), and exits non-zero, so `npm run bench` can say which one broke.
+ */
+export function reportFailure(name, error, { report = {}, summary = {} } = {}) {
+  process.exitCode = 1;
+  const message = String(error?.message ?? error);
+  writeResult(name, { name, date: new Date().toISOString(), error: message, ...report });
+  process.stderr.write(`${error?.stack ?? error}\n`);
+  process.stdout.write(`RESULT ${JSON.stringify({ name, error: message, ...summary })}\n`);
+}
+
 /** Tallies the service's pino lines at warn and above (by level and message), keeping the first few of each. */
 export function watchServiceLog(child) {
   const counts = {};
