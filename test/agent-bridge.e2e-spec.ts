@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
+import {
+  asTenant,
+  listMessages,
+  makeAgent,
+  makeChannel,
+  makeTenant,
+  type ListedMessage as Message,
+  type TestTenant,
+} from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import {
@@ -11,15 +19,6 @@ import {
 } from './support/outbound.js';
 import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from './support/test-app.js';
 
-interface Message {
-  id: string;
-  direction: string;
-  text: string | null;
-  status: string;
-  attempts: number;
-  lastError?: string;
-}
-
 describe('the Agent bridge (protocol section 3) with an Agent runtime on loopback', () => {
   let t: TestApp;
   let client: FakeClientServer;
@@ -28,10 +27,7 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
   let channelId: string;
   let token: string;
 
-  async function messagesOf(chatId: number | string): Promise<Message[]> {
-    const res = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats/${chatId}/messages?limit=200`);
-    return res.body.items as Message[];
-  }
+  const messagesOf = (chatId: number | string): Promise<Message[]> => listMessages(t, acme, channelId, chatId);
 
   const sendsFor = (chatId: unknown) =>
     sendMessages(client).filter((sent) => (sent.json as { chat_id: unknown }).chat_id === chatId);

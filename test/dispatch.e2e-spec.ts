@@ -1,21 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
+import {
+  asTenant,
+  listMessages,
+  makeActiveChannel,
+  makeAgent,
+  makeChannel,
+  makeTenant,
+  type ListedMessage as Message,
+  type TestTenant,
+} from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
 import { dbQuery, postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import { eventually, sendMessages } from './support/outbound.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-interface Message {
-  id: string;
-  direction: string;
-  text: string | null;
-  buttons?: unknown;
-  status: string;
-  attempts: number;
-  lastError?: string;
-  deliveredAt?: string;
-}
 
 const idempotencyKey = (sent: RecordedRequest): string => String(sent.headers['idempotency-key']);
 const textOf = (sent: RecordedRequest): unknown => (sent.json as { message: { text?: string } }).message.text;
@@ -26,22 +24,11 @@ describe('send_message dispatch (protocol section 2)', () => {
   let acme: TestTenant;
   let chatSeq = 0;
 
-  async function channel(
-    overrides: { webhookUrl?: string; webhookToken?: string } = {},
-  ): Promise<{ id: string; token: string }> {
-    const created = await makeChannel(t, acme, 'a-1', {
-      webhookUrl: `${client.url}/hooks`,
-      active: true,
-      ...overrides,
-    });
-    return { id: created.id as string, token: tokenOf(created) };
-  }
+  const channel = (overrides: { webhookUrl?: string; webhookToken?: string } = {}) =>
+    makeActiveChannel(t, acme, 'a-1', { webhookUrl: `${client.url}/hooks`, ...overrides });
 
-  async function outbound(channelId: string, chatId: number | string): Promise<Message[]> {
-    const res = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats/${chatId}/messages?limit=200`);
-    expect(res.status).toBe(200);
-    return (res.body.items as Message[]).filter((message) => message.direction === 'outbound');
-  }
+  const outbound = async (channelId: string, chatId: number | string): Promise<Message[]> =>
+    (await listMessages(t, acme, channelId, chatId)).filter((message) => message.direction === 'outbound');
 
   function sendsFor(chatId: number | string): RecordedRequest[] {
     return sendMessages(client).filter((sent) => (sent.json as { chat_id: unknown }).chat_id === chatId);

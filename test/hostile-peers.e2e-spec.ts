@@ -2,7 +2,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { asTenant, makeAgent, makeChannel, makeTenant, type TestTenant } from './support/admin-api.js';
+import {
+  asTenant,
+  listMessages,
+  makeActiveChannel,
+  makeAgent,
+  makeChannel,
+  makeTenant,
+  type ListedMessage as Message,
+  type TestTenant,
+} from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from './support/inbound.js';
 import {
@@ -19,15 +28,6 @@ import {
   type ConnectionCounter,
 } from './support/ssrf.js';
 import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from './support/test-app.js';
-
-interface Message {
-  id: string;
-  direction: string;
-  text: string | null;
-  status: string;
-  attempts: number;
-  lastError?: string;
-}
 
 const MIB = 1024 * 1024;
 const chatOf = (sent: RecordedRequest): unknown => (sent.json as { chat_id?: unknown } | undefined)?.chat_id;
@@ -81,22 +81,10 @@ describe('hostile peers: client servers and an Agent runtime that answer badly (
   let acme: TestTenant;
   let chatSeq = 0;
 
-  async function channel(
-    overrides: { webhookUrl?: string; webhookToken?: string } = {},
-  ): Promise<{ id: string; token: string }> {
-    const created = await makeChannel(t, acme, 'a-1', {
-      webhookUrl: `${client.url}/hooks`,
-      active: true,
-      ...overrides,
-    });
-    return { id: created.id as string, token: tokenOf(created) };
-  }
-
-  async function messagesOf(channelId: string, chatId: number): Promise<Message[]> {
-    const res = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats/${chatId}/messages?limit=200`);
-    expect(res.status).toBe(200);
-    return res.body.items as Message[];
-  }
+  const channel = (overrides: { webhookUrl?: string; webhookToken?: string } = {}) =>
+    makeActiveChannel(t, acme, 'a-1', { webhookUrl: `${client.url}/hooks`, ...overrides });
+  const messagesOf = (channelId: string, chatId: number): Promise<Message[]> =>
+    listMessages(t, acme, channelId, chatId);
 
   const outbound = async (channelId: string, chatId: number): Promise<Message[]> =>
     (await messagesOf(channelId, chatId)).filter((message) => message.direction === 'outbound');

@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { asTenant, operator, type TestTenant } from '../support/admin-api.js';
 import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
-import { startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
+import { refusedPort, startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
 import { postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
 import { eventually, sendMessages } from '../support/outbound.js';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
@@ -25,16 +24,6 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** A loopback port nothing listens on (connections to it are refused at once), free for a server to take. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
-
 function channelRegion(page: Page, name: string) {
   return page.getByRole('region', { name });
 }
@@ -50,8 +39,8 @@ describe('console (Chromium)', () => {
   const secrets: string[] = [TEST_ADMIN_TOKEN];
 
   beforeAll(async () => {
-    // The service listens where its platform webhook URLs say, so the URL the console shows is the one that works.
-    const port = await closedPort();
+    // The service listens on a free port, where its platform webhook URLs say, so the URL the console shows works.
+    const port = await refusedPort();
     t = await startTestApp({ port, env: { PUBLIC_BASE_URL: `http://localhost:${port}` } });
     client = await startFakeClientServer();
     browser = await launchChromium();
@@ -159,7 +148,7 @@ describe('console (Chromium)', () => {
   });
 
   test('a save whose checks fail shows both warnings and saves; a clean save, a repeated title, rotation, deletion', async () => {
-    const dead = `http://127.0.0.1:${await closedPort()}/chat`;
+    const dead = `http://127.0.0.1:${await refusedPort()}/chat`;
     await page.getByRole('link', { name: 'Support bot' }).click();
     await expectHeading(page, 'Support bot');
     await page.getByRole('button', { name: 'Add another channel' }).click();

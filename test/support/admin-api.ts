@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { tokenOf } from './inbound.js';
 import type { TestApp } from './test-app.js';
 import { TEST_ADMIN_TOKEN } from './test-app.js';
 
@@ -69,4 +70,40 @@ export async function makeChannel(
   });
   if (res.status !== 201) throw new Error(`channel creation failed: ${res.status} ${res.text}`);
   return res.body as Record<string, unknown>;
+}
+
+/** An active channel (of `agentId`, with `body` over the defaults of makeChannel): its id and its platform token. */
+export async function makeActiveChannel(
+  t: TestApp,
+  tenant: TestTenant,
+  agentId: string,
+  body: ChannelBody,
+): Promise<{ id: string; token: string }> {
+  const created = await makeChannel(t, tenant, agentId, { active: true, ...body });
+  return { id: created.id as string, token: tokenOf(created) };
+}
+
+/** A message as the admin API lists it: the fields the tests read. */
+export interface ListedMessage {
+  id: string;
+  direction: string;
+  kind: string;
+  text: string | null;
+  buttons?: unknown;
+  status: string;
+  attempts: number;
+  lastError?: string;
+  deliveredAt?: string;
+}
+
+/** The first 200 messages of a chat, in order, as the admin API lists them (its internal id or the client's). */
+export async function listMessages(
+  t: TestApp,
+  tenant: TestTenant,
+  channelId: string,
+  chatId: number | string,
+): Promise<ListedMessage[]> {
+  const res = await asTenant(t, tenant).get(`/api/v1/channels/${channelId}/chats/${chatId}/messages?limit=200`);
+  if (res.status !== 200) throw new Error(`listing messages failed: ${res.status} ${res.text}`);
+  return res.body.items as ListedMessage[];
 }

@@ -90,7 +90,7 @@ export async function startFakeClientServer(port = 0): Promise<FakeClientServer>
   };
 }
 
-/** A loopback port with nothing listening: connections are refused. */
+/** A loopback port with nothing listening: connections are refused (and a server may take it). */
 export async function refusedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
