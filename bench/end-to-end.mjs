@@ -1,7 +1,9 @@
-// End-to-end benchmark: client webhook → service → echo agent → send_message at a local stub, over 100 chats.
+// End-to-end benchmark: client webhook → service → echo agent → send_message at a local stub, over 100 chats, beside
+// the bare pipeline (bench/bare-pipeline.mjs: the same lane steps with no framework) measured in the same runs.
 // Usage: npm run bench:e2e -- --runs 3 --amount 6000 --rate 100 --seconds 20
 //   throughput: `amount` messages posted by 32 connections as fast as the service takes them; the figure is
-//               messages delivered (send_message answered 200) per second, from the first post to the last delivery.
+//               messages delivered (send_message answered 200) per second, from the first post to the last delivery;
+//               each run measures the bare pipeline too, and the ratio service / bare is the figure to compare.
 //   latency:    `rate` messages per second posted at a steady pace for `seconds`; each message's latency is from
 //               its webhook request being sent to its send_message reaching the stub.
 //   BENCH_DATABASE_URL  a PostgreSQL server to use (default: an embedded PostgreSQL started for the run)
@@ -16,6 +18,7 @@ import {
   median,
   postBurst,
   provisionChannel,
+  startBarePipeline,
   startService,
   steadyLatency,
   stubClientServer,
@@ -33,8 +36,8 @@ const log = deliveryLog();
 const { delivered } = log;
 const stub = await stubClientServer(log.onRequest);
 
-async function throughput(url, label) {
-  const cpuBefore = cpuSeconds(service.child.pid);
+async function throughput(url, label, pid = service.child.pid) {
+  const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
   const posting = await postBurst(url, { label, amount: AMOUNT, chatOf: (n) => n % CHATS });
   const ids = Array.from({ length: posting.posted }, (_, n) => `${label}-${n + 1}`);
@@ -44,7 +47,7 @@ async function throughput(url, label) {
   const lastDelivery = Math.max(...ids.map((id) => delivered.get(id) ?? 0));
   const seconds = (lastDelivery - started) / 1000;
   // From the first post until every message was delivered (or the wait gave up): what the whole pipeline used.
-  const cpu = cpuBetween(cpuBefore, cpuSeconds(service.child.pid));
+  const cpu = cpuBetween(cpuBefore, cpuSeconds(pid));
   return {
     cpu,
     posted: posting.posted,
@@ -63,13 +66,22 @@ const latency = (url, label) =>
 
 const db = await benchDatabase();
 const service = await startService(db.url);
+const bare = await startBarePipeline(db.url, stub.url);
 try {
   const { token } = await provisionChannel(`http://127.0.0.1:${service.port}`, ADMIN_TOKEN, stub.url);
   const url = `http://127.0.0.1:${service.port}/${token}/bot_api_webhook`;
   process.stdout.write(`warm-up\n`);
   await throughput(url, 'warm');
-  const results = { throughput: [], latency: [] };
+  await throughput(bare.webhookUrl, 'bare-warm', bare.child.pid);
+  const results = { throughput: [], bare: [], latency: [] };
   for (let run = 1; run <= RUNS; run += 1) {
+    const b = await throughput(bare.webhookUrl, `bare${run}`, bare.child.pid);
+    results.bare.push(b);
+    process.stdout.write(
+      `run ${run} bare pipeline ${b.rate.toFixed(0)} msg/s (${b.delivered}/${b.posted} delivered, lost ${b.lost})` +
+        (b.cpu ? `; CPU s: bare ${b.cpu.service.toFixed(2)}, PostgreSQL ${b.cpu.postgres.toFixed(2)}` : '') +
+        '\n',
+    );
     const t = await throughput(url, `tp${run}`);
     results.throughput.push(t);
     process.stdout.write(
@@ -97,6 +109,8 @@ try {
     duplicates: log.duplicates,
     median: {
       throughput: median(results.throughput.map((r) => r.rate)),
+      bareThroughput: median(results.bare.map((r) => r.rate)),
+      ratio: median(results.throughput.map((r, i) => r.rate / results.bare[i].rate)),
       // Messages delivered per CPU-second of each side during the throughput runs: messages/s one core sustains.
       perCore: results.throughput[0].cpu && {
         service: median(results.throughput.map((r) => r.delivered / r.cpu.service)),
@@ -114,9 +128,10 @@ try {
   };
   writeResult('end-to-end', report);
   process.stdout.write(
-    `\nmedians: ${report.median.throughput.toFixed(0)} msg/s delivered end to end (target ≥ 1000); at ${RATE} msg/s p99 ${report.median.p99.toFixed(0)} ms (target ≤ 50), p50 ${report.median.p50.toFixed(0)} ms; lost ${report.lost}; duplicate deliveries ${log.duplicates}\n`,
+    `\nmedians: ${report.median.throughput.toFixed(0)} msg/s delivered end to end against ${report.median.bareThroughput.toFixed(0)} for the bare pipeline, ${report.median.ratio.toFixed(2)}× (target ≥ 0.85×); at ${RATE} msg/s p99 ${report.median.p99.toFixed(0)} ms (target ≤ 50), p50 ${report.median.p50.toFixed(0)} ms; lost ${report.lost}; duplicate deliveries ${log.duplicates}\n`,
   );
 } finally {
+  await bare.stop();
   await service.stop();
   await stub.close();
   await db.drop();

@@ -324,8 +324,9 @@ export async function steadyLatency(url, { label, rate, seconds, chats, log, tim
 }
 
 /**
- * The compiled service on `databaseUrl` as the benchmarks run it (`ROLE=all` unless `env` says otherwise), with
- * BENCH_LOG_LEVEL (default warn), BENCH_NODE_ARGS and CHANNEL_MAX_IN_FLIGHT from this process's environment.
+ * The compiled service on `databaseUrl` as the benchmarks run it (`ROLE=all` and no inbound rate limit unless `env`
+ * says otherwise), with BENCH_LOG_LEVEL (default warn), BENCH_NODE_ARGS and CHANNEL_MAX_IN_FLIGHT from this process's
+ * environment.
  */
 export function startService(databaseUrl, env = {}) {
   return startProcess(
@@ -339,11 +340,24 @@ export function startService(databaseUrl, env = {}) {
       PLATFORM_ADMIN_TOKEN: ADMIN_TOKEN,
       SECRETS_KEY,
       ...(process.env.CHANNEL_MAX_IN_FLIGHT ? { CHANNEL_MAX_IN_FLIGHT: process.env.CHANNEL_MAX_IN_FLIGHT } : {}),
+      // The benchmarks drive one channel past any real client server's pace: no rate limit unless one says so.
+      INBOUND_RATE_LIMIT_PER_SECOND: '100000',
+      INBOUND_RATE_LIMIT_BURST: '100000',
       ...env,
     },
     /URL:\s+http:\/\/localhost:(\d+)/,
     process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
   );
+}
+
+/** The bare pipeline (bench/bare-pipeline.mjs) on `databaseUrl`, sending to the client stub at `stubUrl`. */
+export async function startBarePipeline(databaseUrl, stubUrl) {
+  const bare = await startProcess(
+    'bench/bare-pipeline.mjs',
+    { BENCH_DATABASE_URL: databaseUrl, STUB_URL: stubUrl },
+    /listening (\d+)/,
+  );
+  return { ...bare, webhookUrl: `http://127.0.0.1:${bare.port}/bare/bot_api_webhook` };
 }
 
 /** Before a measurement: no autovacuum of the last phase's writes lands inside it. */

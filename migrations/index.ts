@@ -2,6 +2,12 @@
 import { Init1795465047160 } from './1795465047160-Init.js';
 import { ChatsAndMessages1795465990153 } from './1795465990153-ChatsAndMessages.js';
 import { ChatLanes1795700000000 } from './1795700000000-ChatLanes.js';
+import { InboundRateLimit1796500000000 } from './1796500000000-InboundRateLimit.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: Function[] = [Init1795465047160, ChatsAndMessages1795465990153, ChatLanes1795700000000];
+export const MIGRATIONS: Function[] = [
+  Init1795465047160,
+  ChatsAndMessages1795465990153,
+  ChatLanes1795700000000,
+  InboundRateLimit1796500000000,
+];

@@ -6,6 +6,9 @@ export interface ActiveChannel {
   id: string;
   tenantId: string;
   agentId: string;
+  /** The channel's own inbound rate limit; null: the environment's default. */
+  inboundRatePerSecond: number | null;
+  inboundBurst: number | null;
 }
 
 /**
@@ -32,7 +35,13 @@ export class ChannelLookup {
       this.cache.delete(cacheKey);
       return null;
     }
-    const active = { id: channel.id, tenantId: channel.tenantId, agentId: channel.agentId };
+    const active = {
+      id: channel.id,
+      tenantId: channel.tenantId,
+      agentId: channel.agentId,
+      inboundRatePerSecond: channel.inboundRatePerSecond,
+      inboundBurst: channel.inboundBurst,
+    };
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(cacheKey, { channel: active, expires: now + LOOKUP_TTL_MS });
     return active;

@@ -58,6 +58,14 @@ export class ChannelEntity {
   @Column({ name: 'webhook_token_encrypted', type: 'text', nullable: true })
   webhookTokenEncrypted!: string | null;
 
+  /** The channel's inbound rate limit, sustained (messages per second); null: INBOUND_RATE_LIMIT_PER_SECOND. */
+  @Column({ name: 'inbound_rate_per_second', type: 'integer', nullable: true })
+  inboundRatePerSecond!: number | null;
+
+  /** The channel's inbound burst (a full bucket); null: INBOUND_RATE_LIMIT_BURST. */
+  @Column({ name: 'inbound_burst', type: 'integer', nullable: true })
+  inboundBurst!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

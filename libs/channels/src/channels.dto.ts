@@ -1,5 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { CHANNEL_TYPES, type ChannelType } from './channel.entity.js';
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -42,6 +56,31 @@ export class AgentDto {
   updatedAt!: Date;
 }
 
+export const RATE_LIMIT_MAX = 100_000;
+
+/** A channel's own inbound rate limit (docs/protocol.md, row 2a). */
+export class InboundRateLimitDto {
+  @ApiProperty({ example: 100, minimum: 1, maximum: RATE_LIMIT_MAX, description: 'Messages per second, sustained.' })
+  @IsInt()
+  @Min(1)
+  @Max(RATE_LIMIT_MAX)
+  perSecond!: number;
+
+  @ApiProperty({
+    example: 500,
+    minimum: 1,
+    maximum: RATE_LIMIT_MAX,
+    description: 'Messages taken at once after a quiet spell.',
+  })
+  @IsInt()
+  @Min(1)
+  @Max(RATE_LIMIT_MAX)
+  burst!: number;
+}
+
+const RATE_LIMIT_DESCRIPTION =
+  "The channel's own inbound rate limit; past it the webhook answers 429 with Retry-After. Absent: unchanged (on create: the default). null: back to the default (INBOUND_RATE_LIMIT_PER_SECOND, INBOUND_RATE_LIMIT_BURST).";
+
 export class CreateChannelDto {
   @ApiProperty({ enum: CHANNEL_TYPES, example: 'omnichannel' })
   @IsIn(CHANNEL_TYPES)
@@ -82,6 +121,12 @@ export class CreateChannelDto {
   @IsOptional()
   @IsBoolean()
   active?: boolean;
+
+  @ApiPropertyOptional({ type: InboundRateLimitDto, nullable: true, description: RATE_LIMIT_DESCRIPTION })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => InboundRateLimitDto)
+  inboundRateLimit?: InboundRateLimitDto | null;
 }
 
 /**
@@ -129,6 +174,12 @@ export class UpdateChannelDto {
   @PresentNotNull()
   @IsBoolean()
   active?: boolean;
+
+  @ApiPropertyOptional({ type: InboundRateLimitDto, nullable: true, description: RATE_LIMIT_DESCRIPTION })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => InboundRateLimitDto)
+  inboundRateLimit?: InboundRateLimitDto | null;
 }
 
 export class ChannelWarningDto {
@@ -137,6 +188,15 @@ export class ChannelWarningDto {
 
   @ApiProperty({ example: "Can't reach channel" })
   message!: string;
+}
+
+export class InboundRateLimitInForceDto extends InboundRateLimitDto {
+  @ApiProperty({
+    enum: ['channel', 'default'],
+    example: 'default',
+    description: "'channel': the channel's own; 'default': the environment's.",
+  })
+  source!: 'channel' | 'default';
 }
 
 export class ChannelDto {
@@ -163,6 +223,12 @@ export class ChannelDto {
 
   @ApiProperty({ example: true })
   webhookTokenSet!: boolean;
+
+  @ApiProperty({
+    type: InboundRateLimitInForceDto,
+    description: 'The inbound rate limit in force (docs/protocol.md, row 2a).',
+  })
+  inboundRateLimit!: InboundRateLimitInForceDto;
 
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
   createdAt!: Date;

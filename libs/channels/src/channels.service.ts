@@ -47,6 +47,8 @@ export class ChannelsService {
       tokenEncrypted: this.secrets.seal(token),
       webhookUrl,
       webhookTokenEncrypted: body.webhookToken == null ? null : this.secrets.seal(body.webhookToken),
+      inboundRatePerSecond: body.inboundRateLimit?.perSecond ?? null,
+      inboundBurst: body.inboundRateLimit?.burst ?? null,
     });
     const warnings = active ? await this.runActivationChecks(channel) : [];
     return { ...this.toDto(channel), warnings };
@@ -70,6 +72,10 @@ export class ChannelsService {
       const wasActive = current.active;
       const urlChanged = webhookUrl !== undefined && webhookUrl !== normalWebhookUrl(current.webhookUrl);
       if (body.title !== undefined) current.title = body.title;
+      if (body.inboundRateLimit !== undefined) {
+        current.inboundRatePerSecond = body.inboundRateLimit?.perSecond ?? null;
+        current.inboundBurst = body.inboundRateLimit?.burst ?? null;
+      }
       if (body.active !== undefined) current.active = body.active;
       if (webhookUrl !== undefined) current.webhookUrl = webhookUrl;
       if (body.webhookToken !== undefined) {
@@ -147,6 +153,10 @@ export class ChannelsService {
       platformWebhookUrl: this.platformWebhookUrl(channel),
       webhookUrl: channel.webhookUrl,
       webhookTokenSet: channel.webhookTokenEncrypted !== null,
+      inboundRateLimit:
+        channel.inboundRatePerSecond !== null && channel.inboundBurst !== null
+          ? { perSecond: channel.inboundRatePerSecond, burst: channel.inboundBurst, source: 'channel' }
+          : { perSecond: this.config.inboundRatePerSecond, burst: this.config.inboundBurst, source: 'default' },
       createdAt: channel.createdAt,
       updatedAt: channel.updatedAt,
     };

@@ -6,6 +6,10 @@ export interface InboundAnswer {
   body: Record<string, unknown>;
   /** Why, for the request's log line only (never sent). */
   reason?: string;
+  /** Headers besides content-type and content-length (Retry-After on a 429). */
+  headers?: Record<string, string>;
+  /** The request's log line at debug: an answer that comes in floods (429) is told once a minute by its own line. */
+  quiet?: boolean;
 }
 
 export const NOT_FOUND: InboundAnswer = { status: 404, body: { error: 'Not found' } };
@@ -20,6 +24,18 @@ export const ACCEPTED: InboundAnswer = { status: 200, body: { result: 'ok' } };
 /** The body stopped short (the client went away, or the server's request deadline cut it off): nobody to answer. */
 export const INCOMPLETE: InboundAnswer = { status: 408, body: { error: 'The request body did not arrive in full' } };
 export const INTERNAL_ERROR: InboundAnswer = { status: 500, body: { error: 'Internal server error' } };
+
+/** Row 2a: the channel is over its inbound rate limit (docs/protocol.md, section 1). Nothing is read or stored. */
+export function rateLimited(retryAfterSeconds: number, limit: { perSecond: number; burst: number }): InboundAnswer {
+  return {
+    status: 429,
+    body: {
+      error: `Too many requests for this channel: the limit is ${limit.perSecond} messages per second with bursts of ${limit.burst}. Retry after ${retryAfterSeconds} s.`,
+    },
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    quiet: true,
+  };
+}
 
 /** Rows 4 to 9; an accepted event is answered by the service once it is stored. */
 export function answerFor(parsed: Exclude<ParsedEvent, { outcome: 'accepted' }>): InboundAnswer {

@@ -13,21 +13,27 @@ import {
   NO_ACTIVE_CHANNEL,
   TOO_LARGE,
   answerFor,
+  rateLimited,
   type InboundAnswer,
 } from './inbound-responses.js';
+import { InboundRateLimiter } from './inbound-rate-limit.js';
 import { InboundRepository } from './inbound.repository.js';
 import { IncompleteBody, readBody } from './request-body.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
+/** A channel over its rate limit is told in the log at most this often (each refusal is counted in the metrics). */
+const RATE_LIMIT_LOG_MS = 60_000;
 
-/** Applies the status table in its order: channel (2), size (3), parsing (4–9), then storage (10–12). */
+/** Applies the status table in its order: channel (2), rate limit (2a), size (3), parsing (4–9), then storage (10–12). */
 @Injectable()
 export class InboundService {
   private readonly logger = new Logger(InboundService.name);
   private readonly answered: Counter<'status' | 'result'>;
+  private readonly limitLogged = new Map<string, number>();
 
   constructor(
     private readonly lookup: ChannelLookup,
+    private readonly limiter: InboundRateLimiter,
     private readonly inbound: InboundRepository,
     private readonly lanes: ChatLanes,
     metrics: MetricsService,
@@ -56,6 +62,12 @@ export class InboundService {
     }
     if (!channel) return [NO_ACTIVE_CHANNEL, 'no_channel'];
 
+    const refusal = this.limiter.take(channel);
+    if (refusal) {
+      this.logRateLimited(channel.id, refusal.limit);
+      return [rateLimited(refusal.retryAfterSeconds, refusal.limit), 'rate_limited'];
+    }
+
     let body: string | null;
     try {
       body = await readBody(req);
@@ -82,5 +94,16 @@ export class InboundService {
       this.logger.error({ err: error, channelId: channel.id }, 'Storing an inbound message failed');
       return [INTERNAL_ERROR, 'error'];
     }
+  }
+
+  private logRateLimited(channelId: string, limit: { perSecond: number; burst: number }): void {
+    const now = Date.now();
+    if (now - (this.limitLogged.get(channelId) ?? -Infinity) < RATE_LIMIT_LOG_MS) return;
+    if (this.limitLogged.size >= 10_000) this.limitLogged.clear();
+    this.limitLogged.set(channelId, now);
+    this.logger.warn(
+      { channelId, perSecond: limit.perSecond, burst: limit.burst },
+      'A channel is over its inbound rate limit; its webhook posts are answered 429 (told at most once a minute)',
+    );
   }
 }

@@ -54,7 +54,11 @@ export class WebhookHandler {
     this.metrics.observeHttp(req.method ?? 'POST', WEBHOOK_ROUTE, answer.status, started);
     // Rows 4 and 8 answer 500 because the protocol says so, but the fault is the client's: warn, like a 4xx.
     // Only row 12, a failure of ours, is an error.
-    const level = answer === INTERNAL_ERROR ? 'error' : logLevelForStatus(Math.min(answer.status, 499));
+    const level = answer.quiet
+      ? 'debug'
+      : answer === INTERNAL_ERROR
+        ? 'error'
+        : logLevelForStatus(Math.min(answer.status, 499));
     if (this.logger.isLevelEnabled(level)) {
       this.logger[level](
         {
@@ -74,6 +78,7 @@ export class WebhookHandler {
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
+      ...answer.headers,
       // A body over the limit was not read to its end: close rather than read the rest.
       ...(answer.status === 413 ? { connection: 'close' } : {}),
     });
@@ -125,6 +130,21 @@ export const WEBHOOK_OPENAPI_PATH = {
         400: {
           description: 'No active channel, or a required parameter is missing.',
           content: { 'application/json': { example: { error: 'There is no active channel for received event.' } } },
+        },
+        429: {
+          description:
+            'The channel is over its inbound rate limit (row 2a, decided right after row 2); nothing was stored. Post again after Retry-After seconds.',
+          headers: {
+            'Retry-After': { schema: { type: 'integer' }, description: 'Seconds until a post is taken again.' },
+          },
+          content: {
+            'application/json': {
+              example: {
+                error:
+                  'Too many requests for this channel: the limit is 100 messages per second with bursts of 500. Retry after 1 s.',
+              },
+            },
+          },
         },
         413: {
           description: 'Body larger than 1 MiB.',

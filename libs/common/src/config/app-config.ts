@@ -21,6 +21,9 @@ export interface AppConfigFields {
   allowHttpWebhooks: boolean;
   deliveryRetryDelaysMs: readonly number[];
   channelMaxInFlight: number;
+  /** A channel's inbound budget unless it has its own: messages per second sustained, and the burst. */
+  inboundRatePerSecond: number;
+  inboundBurst: number;
   /** Node's headersTimeout: the request line and headers must arrive within this. */
   httpHeadersTimeoutMs: number;
   /** Node's requestTimeout: the whole request, body included, must arrive within this. */
@@ -45,6 +48,8 @@ export class AppConfig implements AppConfigFields {
   readonly allowHttpWebhooks!: boolean;
   readonly deliveryRetryDelaysMs!: readonly number[];
   readonly channelMaxInFlight!: number;
+  readonly inboundRatePerSecond!: number;
+  readonly inboundBurst!: number;
   readonly httpHeadersTimeoutMs!: number;
   readonly httpRequestTimeoutMs!: number;
   readonly role!: Role;

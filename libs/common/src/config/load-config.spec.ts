@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 30_000,
+      inboundRatePerSecond: 100,
+      inboundBurst: 500,
     });
     expect(config.secretsKey).toEqual(Buffer.alloc(32, 1));
     expect(config.runsHttp && config.runsWorkers).toBe(true);
@@ -159,6 +161,8 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         HTTP_HEADERS_TIMEOUT_MS: '5000',
         HTTP_REQUEST_TIMEOUT_MS: '5000',
+        INBOUND_RATE_LIMIT_PER_SECOND: '20',
+        INBOUND_RATE_LIMIT_BURST: '40',
       },
       devSecrets,
     );
@@ -172,7 +176,15 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       httpHeadersTimeoutMs: 5000,
       httpRequestTimeoutMs: 5000,
+      inboundRatePerSecond: 20,
+      inboundBurst: 40,
     });
+  });
+
+  it('refuses an inbound rate limit that is not a whole number from 1 to 100000', () => {
+    const problems = problemsOf({ INBOUND_RATE_LIMIT_PER_SECOND: '0', INBOUND_RATE_LIMIT_BURST: '1.5' });
+    expect(problems).toContain('INBOUND_RATE_LIMIT_PER_SECOND must be a whole number from 1 to 100000, not "0".');
+    expect(problems).toContain('INBOUND_RATE_LIMIT_BURST must be a whole number from 1 to 100000, not "1.5".');
   });
 
   it('never puts a secret value into a problem', () => {

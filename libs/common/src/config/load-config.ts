@@ -12,6 +12,13 @@ export interface DevSecrets {
 /** Chats of one channel worked at once per replica and lane: a slow or dead client server holds at most this many slots. */
 export const DEFAULT_CHANNEL_MAX_IN_FLIGHT = 32;
 
+/**
+ * Each channel's inbound budget (a token bucket per channel and replica): past it the webhook answers 429. Far above
+ * what a client server sends in normal use; a channel can have its own in the admin API.
+ */
+export const DEFAULT_INBOUND_RATE_PER_SECOND = 100;
+export const DEFAULT_INBOUND_BURST = 500;
+
 /** Headers within 10 s, the whole request within 30 s: a slow or stalled client holds a connection no longer. */
 export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 30_000;
@@ -81,6 +88,18 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     DEFAULT_CHANNEL_MAX_IN_FLIGHT,
     problems,
   );
+  const inboundRatePerSecond = parsePositiveInt(
+    'INBOUND_RATE_LIMIT_PER_SECOND',
+    read('INBOUND_RATE_LIMIT_PER_SECOND'),
+    DEFAULT_INBOUND_RATE_PER_SECOND,
+    problems,
+  );
+  const inboundBurst = parsePositiveInt(
+    'INBOUND_RATE_LIMIT_BURST',
+    read('INBOUND_RATE_LIMIT_BURST'),
+    DEFAULT_INBOUND_BURST,
+    problems,
+  );
   const [httpHeadersTimeoutMs, httpRequestTimeoutMs] = parseHttpTimeouts(
     read('HTTP_HEADERS_TIMEOUT_MS'),
     read('HTTP_REQUEST_TIMEOUT_MS'),
@@ -117,6 +136,8 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     allowHttpWebhooks,
     deliveryRetryDelaysMs,
     channelMaxInFlight,
+    inboundRatePerSecond,
+    inboundBurst,
     httpHeadersTimeoutMs,
     httpRequestTimeoutMs,
     role,
