@@ -279,11 +279,13 @@ export function postBurst(url, { label, amount, chatOf, connections = 32 }) {
 }
 
 /**
- * `rate` visitor events a second for `seconds` over `chats` chats, each posted on time whatever the answers; latency
- * runs from a message's post to its delivery in `log` (waited for up to `timeoutMs` after the last post).
+ * `rate` visitor events a second for `seconds` over `chats` chats (their ids `chatPrefix` + a number), each posted on
+ * time whatever the answers; latency runs from a message's post to its delivery in `log` (waited for up to `timeoutMs`
+ * after the last post), and the webhook's from the post to its answer.
  */
-export async function steadyLatency(url, { label, rate, seconds, chats, log, timeoutMs }) {
+export async function steadyLatency(url, { label, rate, seconds, chats, log, timeoutMs, chatPrefix = '' }) {
   const sentAt = new Map();
+  const answers = [];
   const total = Math.round(rate * seconds);
   const started = performance.now();
   const posts = [];
@@ -291,19 +293,25 @@ export async function steadyLatency(url, { label, rate, seconds, chats, log, tim
     const wait = started + ((n - 1) * 1000) / rate - performance.now();
     if (wait > 0) await sleep(wait);
     const id = `${label}-${n}`;
-    sentAt.set(id, performance.now());
+    const sent = performance.now();
+    sentAt.set(id, sent);
     posts.push(
       fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: visitorEvent(id, n % chats),
+        body: visitorEvent(id, chatPrefix ? `${chatPrefix}${n % chats}` : n % chats),
       }).then(
-        (res) => res.status,
+        async (res) => {
+          await res.arrayBuffer();
+          answers.push(performance.now() - sent);
+          return res.status;
+        },
         () => 0,
       ),
     );
   }
   const statuses = await Promise.all(posts);
+  answers.sort((a, b) => a - b);
   const ids = [...sentAt.keys()];
   await log.waitFor(ids, timeoutMs);
   const latencies = ids
@@ -314,6 +322,9 @@ export async function steadyLatency(url, { label, rate, seconds, chats, log, tim
   return {
     posted: total,
     accepted: statuses.filter((status) => status === 200).length,
+    refused: statuses.filter((status) => status !== 200).length,
+    webhookP50: answers.length === 0 ? null : percentile(answers, 50),
+    webhookP99: answers.length === 0 ? null : percentile(answers, 99),
     delivered: latencies.length,
     lost: total - latencies.length,
     p50: at(50),

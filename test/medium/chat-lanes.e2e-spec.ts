@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { uuid7 } from '#common';
-import { ChatLanes, ChatLanesRepository, type AgentClaim } from '#conversations';
+import { ChatLanes, ChatLanesRepository, LaneWorker, type AgentClaim } from '#conversations';
 import { PreparedStatements, runMigrations } from '#database';
 import { SCHEMA } from '../../apps/channel-service/src/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -187,6 +187,35 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     expect(second).toEqual([]);
     const third = await lanes.claimAgent({ limit: 50, headroom: new Map([[busy.channelId, 2]]), perChannel: 4 });
     expect(third).toHaveLength(2);
+  });
+
+  it('a new chat of another channel is picked before the 50th chat of one channel’s backlog of 300', async () => {
+    const flood = await tenantWithChannel();
+    const calm = await tenantWithChannel();
+    for (let n = 0; n < 300; n += 1) await accept(flood, `f${n}`, `f${n}`);
+    const newcomer = await accept(calm, 'c0', 'c0');
+    const picked: string[] = [];
+    let stopAt: () => void = () => undefined;
+    const enough = new Promise<void>((resolve) => (stopAt = resolve));
+    // Each chat's work ends at once (as an echo Agent's does): the busy channel has room again after every one.
+    const worker = new LaneWorker<AgentClaim>({
+      lane: 'agent',
+      slots: 64,
+      perChannel: 4,
+      claim: (limits) => lanes.claimAgent(limits),
+      work: async (claim) => {
+        picked.push(claim.chatId);
+        if (picked.length >= 60) stopAt();
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      release: () => Promise.resolve(),
+      logger: new Logger('test'),
+    });
+    worker.start();
+    await enough;
+    await worker.stop(1000);
+    expect(picked.indexOf(newcomer)).toBeGreaterThanOrEqual(0);
+    expect(picked.indexOf(newcomer)).toBeLessThan(50);
   });
 
   it('one unwritable outcome fails alone: its neighbours in the batch and other tenants settle once', async () => {

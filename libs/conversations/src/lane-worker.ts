@@ -110,7 +110,15 @@ export class LaneWorker<C extends LaneClaim> {
         // chat that settles due again (its next message) asks for a claim while its own slot is still held.
         this.backlogged =
           claims.length === limit || [...this.perChannel.values()].some((n) => n >= this.options.perChannel);
-        if (claims.length === limit) this.again = true;
+        // A claim reads the oldest due chats first: behind one channel's backlog, another channel's new chat is out of
+        // its sight until that channel is left out. A channel this claim filled to its cap is left out of the next,
+        // at once, so the others' chats are picked now rather than when the busy one happens to be full at a claim.
+        const filled = claims.some(
+          (claim) =>
+            (headroom.get(claim.channelId) ?? 1) > 0 &&
+            (this.perChannel.get(claim.channelId) ?? 0) >= this.options.perChannel,
+        );
+        if (claims.length === limit || filled) this.again = true;
       } while (this.again && this.running);
     } catch (error) {
       // The database may be away; the next poll tries again, and claims taken meanwhile fall due when their lease ends.
