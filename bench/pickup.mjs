@@ -2,9 +2,9 @@
 // Usage: npm run bench:pickup -- --runs 3 --iterations 200 --sizes 1000,10000,100000
 //   No service process: a migrated database filled with SQL, and the compiled ChatLanesRepository's claimSend (the
 //   exact statement the dispatcher runs) over a pg Pool. 10 tenants with one channel each; the due chats (5 per
-//   channel) and the chats in backoff (send_due_at an hour or two ahead, send_claimed false) are spread over the
+//   channel) and the chats in backoff (send_due_at an hour or two ahead, no lease) are spread over the
 //   channels, each with one queued reply. Each iteration claims {limit 50, no channel full, 32 per channel}, checks it
-//   took all 50 due chats, and puts them back (send_due_at = now(), send_claimed = false) so the next one claims again.
+//   took all 50 due chats, and puts them back (send_due_at = now(), lease cleared) so the next one claims again.
 //   Per size: `iterations` timed claims after 20 unrecorded ones, median and p99 ms (time of the claimSend call, the
 //   loopback round trip included), and one EXPLAIN (ANALYZE, BUFFERS) of the statement, saved in the result file.
 //   Each run builds the tables from empty: 1k chats in backoff, then grown to 10k, then to 100k (VACUUM ANALYZE after
@@ -70,9 +70,9 @@ async function addChats(from, count, due) {
       `WITH ch AS (
          SELECT id, tenant_id, row_number() OVER (ORDER BY id) - 1 AS k FROM channels WHERE id = ANY($1::uuid[])
        ), new_chats AS (
-         INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, send_due_at, send_claimed, outbound_seq)
+         INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, send_due_at, outbound_seq)
          SELECT ch.tenant_id, ch.id, n::text, true, 'v-' || n,
-                CASE WHEN $4 THEN now() ELSE now() + interval '1 hour' + random() * interval '1 hour' END, false, 1
+                CASE WHEN $4 THEN now() ELSE now() + interval '1 hour' + random() * interval '1 hour' END, 1
          FROM generate_series($2::int, $3::int) AS n JOIN ch ON ch.k = n % $5
          RETURNING id, tenant_id, channel_id
        )
@@ -84,7 +84,7 @@ async function addChats(from, count, due) {
 }
 
 async function putBack(claims) {
-  await pool.query(`UPDATE chats SET send_due_at = now(), send_claimed = false WHERE id = ANY($1::uuid[])`, [
+  await pool.query(`UPDATE chats SET send_due_at = now(), send_claimed_until = NULL WHERE id = ANY($1::uuid[])`, [
     claims.map((claim) => claim.chatId),
   ]);
 }
@@ -113,7 +113,7 @@ async function measure(size) {
   // One EXPLAIN ANALYZE of the very statement and parameters claimSend ran; it claims too, so the chats go back after.
   const explained = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${lastClaim.sql}`, lastClaim.params);
   const plan = explained.rows.map((row) => row['QUERY PLAN']).join('\n');
-  await pool.query(`UPDATE chats SET send_due_at = now(), send_claimed = false WHERE send_claimed`);
+  await pool.query(`UPDATE chats SET send_due_at = now(), send_claimed_until = NULL WHERE send_claimed_until IS NOT NULL`);
   const execution = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1]);
   // Index entries the bitmap scan of the due index returned (dead ones included) for the live due chats; null when
   // the plan reads the index otherwise (a plain index scan counts live rows only).

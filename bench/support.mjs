@@ -17,8 +17,11 @@ import pg from 'pg';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 
-/** A fresh, migrated database on BENCH_DATABASE_URL's server, or on an embedded PostgreSQL started for the run. */
-export async function benchDatabase() {
+/**
+ * A fresh, migrated database on BENCH_DATABASE_URL's server, or on an embedded PostgreSQL started for the run (with
+ * `settings`, server settings such as shared_preload_libraries, when given).
+ */
+export async function benchDatabase({ settings } = {}) {
   const { startEmbeddedPostgres, runMigrations } = await import(dist('libs/database/src/index.js'));
   const { SCHEMA } = await import(dist('apps/channel-service/src/schema.js'));
   let embedded = null;
@@ -27,10 +30,11 @@ export async function benchDatabase() {
   if (!adminUrl) {
     dataDir = mkdtempSync(join(tmpdir(), 'channel-service-bench-'));
     chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres(dataDir, {
-      info: () => undefined,
-      warn: (m) => process.stderr.write(`${m}\n`),
-    });
+    embedded = await startEmbeddedPostgres(
+      dataDir,
+      { info: () => undefined, warn: (m) => process.stderr.write(`${m}\n`) },
+      { settings },
+    );
     adminUrl = embedded.adminUrl;
   }
   const name = `bench_${Date.now()}`;
@@ -384,9 +388,9 @@ export async function laneStateOf(sql, channelId) {
     [channelId],
   );
   const lane = await sql.query(
-    `SELECT count(*) FILTER (WHERE send_due_at <= now())::int AS due,
-            count(*) FILTER (WHERE send_due_at > now() AND NOT send_claimed)::int AS backoff,
-            count(*) FILTER (WHERE send_due_at > now() AND send_claimed)::int AS claimed
+    `SELECT count(*) FILTER (WHERE send_due_at <= now() AND NOT send_claimed_until > now() IS TRUE)::int AS due,
+            count(*) FILTER (WHERE send_due_at > now())::int AS backoff,
+            count(*) FILTER (WHERE send_claimed_until > now())::int AS claimed
      FROM chats WHERE channel_id = $1`,
     [channelId],
   );

@@ -3,6 +3,7 @@ import { Init1795465047160 } from './1795465047160-Init.js';
 import { ChatsAndMessages1795465990153 } from './1795465990153-ChatsAndMessages.js';
 import { ChatLanes1795700000000 } from './1795700000000-ChatLanes.js';
 import { InboundRateLimit1796500000000 } from './1796500000000-InboundRateLimit.js';
+import { HotLaneClaims1796500000001 } from './1796500000001-HotLaneClaims.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: Function[] = [
   ChatsAndMessages1795465990153,
   ChatLanes1795700000000,
   InboundRateLimit1796500000000,
+  HotLaneClaims1796500000001,
 ];

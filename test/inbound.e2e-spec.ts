@@ -232,10 +232,10 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
     });
     const [lane] = await dbQuery(
       t,
-      `SELECT agent_due_at <= now() AS due, agent_claimed, inbound_seq, send_due_at FROM chats WHERE id = $1`,
+      `SELECT agent_due_at <= now() AS due, agent_claimed_until, inbound_seq, send_due_at FROM chats WHERE id = $1`,
       [chat.id],
     );
-    expect(lane).toEqual({ due: true, agent_claimed: false, inbound_seq: '1', send_due_at: null });
+    expect(lane).toEqual({ due: true, agent_claimed_until: null, inbound_seq: '1', send_due_at: null });
 
     const before = await counts(t);
     const again = await postEvent(t, token, { ...event, visitor: { id: 'v-other' } });

@@ -116,7 +116,7 @@ describe('chat lanes with the real app, an Agent runtime and a client server on 
     await dbQuery(
       t,
       `WITH held AS (
-         UPDATE chats SET send_claimed = true, send_due_at = now() + interval '2 seconds' WHERE client_chat_id = ANY($1)
+         UPDATE chats SET send_claimed_until = now() + interval '2 seconds', send_due_at = now() WHERE client_chat_id = ANY($1)
          RETURNING id, tenant_id, channel_id, client_chat_id)
        INSERT INTO messages (tenant_id, channel_id, chat_id, direction, kind, text, status)
        SELECT tenant_id, channel_id, id, 'outbound', 'operator', 'left behind ' || client_chat_id, 'queued' FROM held`,

@@ -89,7 +89,7 @@ describe('two replicas on one database', () => {
       // Normally done in about 4 s. A stall is a bug: leave the lanes' state and the warnings in the output.
       const lanes = await dbQuery(
         a,
-        `SELECT c.client_chat_id, c.agent_due_at, c.agent_claimed, c.send_due_at, c.send_claimed, c.inbound_seq, c.outbound_seq, now() AS now,
+        `SELECT c.client_chat_id, c.agent_due_at, c.agent_claimed_until, c.send_due_at, c.send_claimed_until, c.inbound_seq, c.outbound_seq, now() AS now,
         (SELECT json_agg(json_build_object('dir', m.direction, 'st', m.status, 'att', m.attempts, 'err', m.last_error) ORDER BY m.created_at) FROM messages m WHERE m.chat_id = c.id AND m.status NOT IN ('answered','delivered')) AS pending
         FROM chats c WHERE c.agent_due_at IS NOT NULL OR c.send_due_at IS NOT NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id AND m.status IN ('received','queued'))`,
       );

@@ -60,7 +60,8 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
 
   async function laneOf(chatId: string): Promise<{ due: boolean | null; claimed: boolean; sendDue: boolean | null }> {
     const [row] = await query<{ due: boolean | null; claimed: boolean; sendDue: boolean | null }>(
-      `SELECT agent_due_at <= now() AS due, agent_claimed AS claimed, send_due_at <= now() AS "sendDue" FROM chats WHERE id = $1`,
+      `SELECT CASE WHEN agent_due_at IS NOT NULL THEN agent_due_at <= now() AND NOT agent_claimed_until > now() IS TRUE END AS due,
+              agent_claimed_until > now() IS TRUE AS claimed, send_due_at <= now() AS "sendDue" FROM chats WHERE id = $1`,
       [chatId],
     );
     return row;
@@ -147,7 +148,8 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const where = await tenantWithChannel();
     const chatId = await accept(where, 'c1', 'm1');
     const stale = await claimOne(chatId);
-    await query(`UPDATE chats SET agent_due_at = now() - interval '1 second' WHERE id = $1`, [chatId]);
+    // The lease lapses (its holder stalled past LEASE_MS): the chat is free for the next claim.
+    await query(`UPDATE chats SET agent_claimed_until = now() - interval '1 second' WHERE id = $1`, [chatId]);
     const fresh = await claimOne(chatId);
     expect(fresh.lease).not.toBe(stale.lease);
     expect(await lanes.settleAgent([answered(stale)])).toEqual([]);

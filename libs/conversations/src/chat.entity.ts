@@ -44,20 +44,26 @@ export class ChatEntity {
   @Column({ name: 'last_message_at', type: 'timestamptz', default: () => 'now()' })
   lastMessageAt!: Date;
 
-  /** Agent lane: when the oldest `received` visitor message is due for the Agent runtime; null when none waits. */
+  /**
+   * Agent lane: when the oldest `received` visitor message is due for the Agent runtime; null when none waits. A claim
+   * leaves it as it is; a settle moves it (now, a retry time, or null).
+   */
   @Column({ name: 'agent_due_at', type: 'timestamptz', nullable: true })
   agentDueAt!: Date | null;
 
-  /** The Agent lane is held by a worker until `agentDueAt` (its lease), rather than waiting out a backoff. */
-  @Column({ name: 'agent_claimed', type: 'boolean', default: false })
-  agentClaimed!: boolean;
+  /**
+   * A worker holds the Agent lane until then (its lease, and its settle's fence); null or past: nobody does. A claim
+   * writes only this column, which no index covers: PostgreSQL makes it a HOT update (no index entry, pruned in place).
+   */
+  @Column({ name: 'agent_claimed_until', type: 'timestamptz', nullable: true })
+  agentClaimedUntil!: Date | null;
 
   /** Send lane: when the oldest `queued` outbound message is due for the client server; null when none waits. */
   @Column({ name: 'send_due_at', type: 'timestamptz', nullable: true })
   sendDueAt!: Date | null;
 
-  @Column({ name: 'send_claimed', type: 'boolean', default: false })
-  sendClaimed!: boolean;
+  @Column({ name: 'send_claimed_until', type: 'timestamptz', nullable: true })
+  sendClaimedUntil!: Date | null;
 
   /** Bumped by every accepted visitor message: a settle that sees it move knows a message arrived meanwhile. */
   @Column({ name: 'inbound_seq', type: 'bigint', default: 0 })

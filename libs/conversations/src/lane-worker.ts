@@ -6,6 +6,8 @@ import type { Lane } from './message-status.js';
 export const LANE_POLL_MS = 250;
 /** Chats claimed by one statement at most. */
 export const CLAIM_BATCH = 50;
+/** While fairness probes find nothing (one channel alone has work waiting), at most one runs in this window. */
+export const FAIRNESS_PROBE_MS = 20;
 
 export interface LaneWorkerOptions<C extends LaneClaim> {
   lane: Lane;
@@ -35,6 +37,9 @@ export class LaneWorker<C extends LaneClaim> {
   private running = false;
   private poll: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
+  /** The last fairness probe (a claim leaving out the channels just filled): when, and whether it found a chat. */
+  private probedAt = -Infinity;
+  private probeFound = false;
 
   constructor(private readonly options: LaneWorkerOptions<C>) {}
 
@@ -94,6 +99,7 @@ export class LaneWorker<C extends LaneClaim> {
 
   private async pump(): Promise<void> {
     this.pumping = true;
+    let probing = false;
     try {
       do {
         this.again = false;
@@ -110,15 +116,23 @@ export class LaneWorker<C extends LaneClaim> {
         // chat that settles due again (its next message) asks for a claim while its own slot is still held.
         this.backlogged =
           claims.length === limit || [...this.perChannel.values()].some((n) => n >= this.options.perChannel);
+        if (probing) this.probeFound = claims.length > 0;
         // A claim reads the oldest due chats first: behind one channel's backlog, another channel's new chat is out of
-        // its sight until that channel is left out. A channel this claim filled to its cap is left out of the next,
-        // at once, so the others' chats are picked now rather than when the busy one happens to be full at a claim.
+        // its sight until that channel is left out. A channel this claim filled to its cap is left out of the next
+        // claim, at once (a probe), so the others' chats are picked now rather than when the busy one happens to be
+        // full at a claim. While probes find nothing (one channel alone has work), one runs every FAIRNESS_PROBE_MS.
         const filled = claims.some(
           (claim) =>
             (headroom.get(claim.channelId) ?? 1) > 0 &&
             (this.perChannel.get(claim.channelId) ?? 0) >= this.options.perChannel,
         );
-        if (claims.length === limit || filled) this.again = true;
+        probing = false;
+        if (claims.length === limit) this.again = true;
+        else if (filled && (this.probeFound || performance.now() - this.probedAt >= FAIRNESS_PROBE_MS)) {
+          probing = true;
+          this.probedAt = performance.now();
+          this.again = true;
+        }
       } while (this.again && this.running);
     } catch (error) {
       // The database may be away; the next poll tries again, and claims taken meanwhile fall due when their lease ends.

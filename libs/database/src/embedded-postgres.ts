@@ -225,8 +225,14 @@ async function initialise(initdb: string, clusterDir: string, password: string, 
   }
 }
 
-/** Starts the postmaster and resolves once it accepts connections. */
-function startPostmaster(binary: string, clusterDir: string, port: number, runAs: RunAs): Promise<ChildProcess> {
+/** Starts the postmaster (with extra `-c` settings: a benchmark's pg_stat_statements) once it accepts connections. */
+function startPostmaster(
+  binary: string,
+  clusterDir: string,
+  port: number,
+  runAs: RunAs,
+  settings: Readonly<Record<string, string>>,
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       binary,
@@ -241,6 +247,7 @@ function startPostmaster(binary: string, clusterDir: string, port: number, runAs
         'unix_socket_directories=',
         '-c',
         'max_connections=200',
+        ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       // A session of its own: Ctrl-C in a terminal signals the whole foreground process group, and PostgreSQL must
       // not drop the service's connections before the service has closed them. The service stops it, last.
@@ -293,7 +300,7 @@ function stopPostmaster(child: ChildProcess): Promise<void> {
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: EmbeddedPostgresLog,
-  options: { port?: number } = {},
+  options: { port?: number; settings?: Readonly<Record<string, string>> } = {},
 ): Promise<EmbeddedPostgres> {
   const runAs = postgresUser(log);
   const binaries = await reachableBinaries(runAs, log);
@@ -306,7 +313,7 @@ export async function startEmbeddedPostgres(
     await initialise(binaries.initdb, clusterDir, password, runAs);
   }
   const port = options.port ?? (await freePort());
-  const child = await startPostmaster(binaries.postgres, clusterDir, port, runAs);
+  const child = await startPostmaster(binaries.postgres, clusterDir, port, runAs, options.settings ?? {});
   // If this process dies without stopping it (a crash), PostgreSQL must not outlive it.
   const killOnExit = (): void => void child.kill('SIGINT');
   process.on('exit', killOnExit);
