@@ -113,7 +113,9 @@ async function measure(size) {
   // One EXPLAIN ANALYZE of the very statement and parameters claimSend ran; it claims too, so the chats go back after.
   const explained = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${lastClaim.sql}`, lastClaim.params);
   const plan = explained.rows.map((row) => row['QUERY PLAN']).join('\n');
-  await pool.query(`UPDATE chats SET send_due_at = now(), send_claimed_until = NULL WHERE send_claimed_until IS NOT NULL`);
+  await pool.query(
+    `UPDATE chats SET send_due_at = now(), send_claimed_until = NULL WHERE send_claimed_until IS NOT NULL`,
+  );
   const execution = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1]);
   // Index entries the bitmap scan of the due index returned (dead ones included) for the live due chats; null when
   // the plan reads the index otherwise (a plain index scan counts live rows only).

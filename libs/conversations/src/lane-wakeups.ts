@@ -7,13 +7,18 @@ import { AppConfig } from '#common';
 import { LANES, type Lane } from './message-status.js';
 
 const CHANNEL = 'chat_lanes';
+const LISTENER_NAME = 'channel-service-wakeups';
 /** At most one NOTIFY per lane in this window: NOTIFY takes a cluster-wide lock at commit, so never one per message. */
 export const NOTIFY_WINDOW_MS = 10;
 const RELISTEN_MS = 1_000;
+/** How often a replica looks for other replicas listening: until it sees one, it sends no NOTIFY at all. */
+export const PEERS_REFRESH_MS = 2_000;
 
 /**
  * Tells lane workers that work is due: this process's own workers at once, other replicas through a NOTIFY sent off
- * the write path and batched. A wake-up that is lost costs at most one poll (LANE_POLL_MS).
+ * the write path and batched. A wake-up that is lost costs at most one poll (LANE_POLL_MS). A NOTIFY is sent only while
+ * another replica listens (its wake-up connection, seen in pg_stat_activity every PEERS_REFRESH_MS): a replica alone
+ * spends nothing on them, and one that starts listening is heard from within that time (its poll covers the gap).
  */
 @Injectable()
 export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +28,11 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly pending = new Map<Lane, NodeJS.Timeout>();
   private listener: pg.Client | null = null;
   private closed = false;
+  /** Whether another replica listens; true until first known, so nothing is lost while it is being found out. */
+  private peers = true;
+  private peersTimer: NodeJS.Timeout | null = null;
+  /** The backend pid of this replica's own wake-up connection, which is not a peer. */
+  private listenerPid: number | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -36,7 +46,7 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
 
   wake(lane: Lane): void {
     this.wakeLocal(lane);
-    if (this.pending.has(lane) || this.closed) return;
+    if (this.pending.has(lane) || this.closed || !this.peers) return;
     const timer = setTimeout(() => {
       this.pending.delete(lane);
       this.dataSource
@@ -55,13 +65,32 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.runsWorkers) await this.listen();
+    await this.refreshPeers();
+    this.peersTimer = setInterval(() => void this.refreshPeers(), PEERS_REFRESH_MS);
+    this.peersTimer.unref();
+  }
+
+  /** Counts the wake-up connections of other replicas (every one but this replica's own). */
+  private async refreshPeers(): Promise<void> {
+    try {
+      const own = this.listenerPid;
+      const rows = (await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = $1 AND datname = current_database() AND pid IS DISTINCT FROM $2`,
+        [LISTENER_NAME, own],
+      )) as { n: number }[];
+      this.peers = rows[0].n > 0;
+    } catch {
+      // Unknown: notify, as before this was known.
+      this.peers = true;
+    }
   }
 
   private async listen(): Promise<void> {
     if (this.closed || this.config.databaseUrl === null) return;
     const client = new pg.Client({
       connectionString: this.config.databaseUrl,
-      application_name: 'channel-service-wakeups',
+      application_name: LISTENER_NAME,
     });
     const relisten = (error: Error): void => {
       if (this.listener !== client) return;
@@ -80,6 +109,7 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      this.listenerPid = ((await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
     } catch (error) {
       relisten(error as Error);
     }
@@ -87,6 +117,7 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    if (this.peersTimer) clearInterval(this.peersTimer);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     const listener = this.listener;
