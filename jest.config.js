@@ -3,7 +3,7 @@ const shared = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^#(common|database|tenancy|channels|conversations|inbound|outbound)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#(common|database|tenancy|channels|lanes|conversations|inbound|outbound)$': '<rootDir>/libs/$1/src/index.ts',
     '^#migrations$': '<rootDir>/migrations/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

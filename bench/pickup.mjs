@@ -29,7 +29,7 @@ const LIMITS = { limit: 50, headroom: new Map(), perChannel: 32 };
 const TARGET = 1.5;
 
 const { ChatLanesRepository } = await import(
-  new URL('../dist/libs/conversations/src/chat-lanes.repository.js', import.meta.url).href
+  new URL('../dist/libs/lanes/src/lanes.repository.js', import.meta.url).href
 );
 const { PreparedStatements } = await import(new URL('../dist/libs/database/src/index.js', import.meta.url).href);
 

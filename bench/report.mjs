@@ -28,6 +28,7 @@ const TARGET = {
   ratioRps: 0.7,
   ratioP99: 1.5,
   e2eRps: 1000,
+  e2eRatio: 0.85,
   e2eP99: 50,
   isolation: 0.85,
   pickup: 1.5,
@@ -62,13 +63,26 @@ const rows = [
     `${round(is.p99)} ms (${(is.p99 / ib.p99).toFixed(1)}× baseline)`,
     `≥ ${TARGET.ratioRps}× throughput: ${verdict(is.rps / ib.rps >= TARGET.ratioRps)}; p99 ≤ ${TARGET.ratioP99}×: ${verdict(is.p99 / ib.p99 <= TARGET.ratioP99)}`,
   ],
+  ...(em.bareThroughput
+    ? [
+        [
+          'end to end, the bare pipeline (bench/bare-pipeline.mjs: node:http + pg, the same lane steps)',
+          `${round(em.bareThroughput)} msg/s delivered`,
+          '',
+          '',
+          '',
+          '',
+        ],
+      ]
+    : []),
   [
     'end to end, as fast as it goes (100 chats)',
-    `${round(em.throughput)} msg/s delivered`,
+    `${round(em.throughput)} msg/s delivered${em.ratio ? ` (${em.ratio.toFixed(2)}× bare)` : ''}`,
     '',
     '',
     '',
-    `≥ ${TARGET.e2eRps} msg/s: ${verdict(em.throughput >= TARGET.e2eRps)}`,
+    `≥ ${TARGET.e2eRps} msg/s: ${verdict(em.throughput >= TARGET.e2eRps)}` +
+      (em.ratio ? `; ≥ ${TARGET.e2eRatio}× bare: ${verdict(em.ratio >= TARGET.e2eRatio)}` : ''),
   ],
   [
     `end to end at a steady ${e2e.rate} msg/s`,

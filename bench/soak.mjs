@@ -1,7 +1,8 @@
 // Soak: a steady open-loop load through the whole loop (client webhook → echo Agent → send_message at a stub answering
 // 200), for the bare pipeline (bench/bare-pipeline.mjs) and then for the service, one after the other on the same
 // PostgreSQL, each on its own fresh database; printed per minute side by side.
-// Usage: npm run bench:soak -- --minutes 10 --rate 300 --chats 2000 --window 60
+// Usage: npm run bench:soak -- --minutes 10 --rate 300 --chats 2000 --window 60   (both sides, then the chart
+//        docs/benchmarks-soak.svg); --only bare|service one side alone; --chart-only <result.json> the chart alone
 //   Each message's latency runs from its webhook request being sent to its send_message reaching the stub; a minute's
 //   figures are those of the messages posted in it. Per window: p50, p99 and max latency, the webhook answers' p99, posts
 //   with no HTTP answer, the lane and message tables' sizes and dead tuples (pg_stat_user_tables), autovacuum runs, and
@@ -9,6 +10,7 @@
 //   BENCH_DATABASE_URL  a PostgreSQL server to use (default: an embedded PostgreSQL with default settings, autovacuum
 //                       on). The local server here has autovacuum off: a soak there measures nothing real.
 //   BENCH_LOG_LEVEL     the service's LOG_LEVEL (default warn)
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import pg from 'pg';
 import {
@@ -80,6 +82,12 @@ const TABLES = {
   bare: { lane: 'bare_chats', messages: 'bare_messages' },
   service: { lane: 'chats', messages: 'messages' },
 };
+
+if (args['chart-only']) {
+  // `--chart-only <result.json>`: the chart from a result file as it is.
+  process.stdout.write(`${writeChart(JSON.parse(readFileSync(args['chart-only'], 'utf8')))}\n`);
+  process.exit(0);
+}
 
 const log = deliveryLog();
 const stub = await stubClientServer(log.onRequest);
@@ -266,6 +274,55 @@ async function legsOfSlowest(posts) {
   };
 }
 
+/** docs/benchmarks-soak.svg: p50 and p99 per window of both sides, and the 50 ms target. */
+function writeChart(result, path = 'docs/benchmarks-soak.svg') {
+  const W = 720;
+  const H = 300;
+  const left = 50;
+  const top = 30;
+  const width = W - left - 160;
+  const height = H - top - 50;
+  const series = [
+    { label: 'service p99', color: '#c0392b', values: result.service.windows.map((w) => w.p99) },
+    { label: 'bare p99', color: '#2c3e50', values: result.bare.windows.map((w) => w.p99) },
+    { label: 'service p50', color: '#e6a09a', values: result.service.windows.map((w) => w.p50) },
+    { label: 'bare p50', color: '#95a5a6', values: result.bare.windows.map((w) => w.p50) },
+  ];
+  const max = Math.max(60, ...series.flatMap((one) => one.values)) * 1.1;
+  const n = result.service.windows.length;
+  const x = (i) => left + (n === 1 ? width / 2 : (i * width) / (n - 1));
+  const y = (v) => top + height - (v / max) * height;
+  const lines = series.map(
+    (one) =>
+      `<polyline fill="none" stroke="${one.color}" stroke-width="2" points="${one.values.map((v, i) => `${x(i).toFixed(1)},${y(v ?? 0).toFixed(1)}`).join(' ')}"/>`,
+  );
+  const legend = series.map(
+    (one, i) =>
+      `<rect x="${left + width + 20}" y="${top + i * 20}" width="12" height="3" fill="${one.color}"/><text x="${left + width + 38}" y="${top + i * 20 + 5}" font-size="11">${one.label}</text>`,
+  );
+  const ticks = [0, 25, 50, 75, 100, 150, 200, 300].filter((v) => v <= max);
+  const svg = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${left}" y="18" font-size="13">Soak: ${result.rate} msg/s over ${result.chats} chats, latency per ${result.window} s window (ms)</text>`,
+    ...ticks.map(
+      (v) =>
+        `<line x1="${left}" x2="${left + width}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${left - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end">${v}</text>`,
+    ),
+    `<line x1="${left}" x2="${left + width}" y1="${y(50)}" y2="${y(50)}" stroke="#27ae60" stroke-dasharray="4 3"/>`,
+    `<text x="${left + width + 20}" y="${top + 4 * 20 + 5}" font-size="11" fill="#27ae60">target p99 50 ms</text>`,
+    ...lines,
+    ...legend,
+    ...result.service.windows.map(
+      (w, i) => `<text x="${x(i)}" y="${top + height + 15}" font-size="10" text-anchor="middle">${w.window}</text>`,
+    ),
+    `<text x="${left}" y="${H - 10}" font-size="10" fill="#555">${result.machine}, PostgreSQL ${result.postgres}, ${result.date.slice(0, 10)} (npm run bench:soak)</text>`,
+    '</svg>',
+  ];
+  writeFileSync(path, `${svg.join('\n')}\n`);
+  return path;
+}
+
 const fmt = (v, digits = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(digits));
 const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
@@ -338,6 +395,7 @@ try {
       `\nservice p99 per window ≤ ${fmt(report.summary.worstMinuteP99, 1)} ms (target ≤ ${TARGET_P99}); median p99 ${fmt(report.summary.medianP99, 1)} ms vs bare ${fmt(report.summary.medianBareP99, 1)} ms; worst window ratio ${fmt(report.summary.worstRatio, 2)}× (target ≤ ${TARGET_RATIO}×); WAL per message ${fmt(report.summary.walRatio, 2)}× bare (target ≤ 1.5×); no answer: service ${report.service.noAnswer}, bare ${report.bare.noAnswer}; lost: service ${report.service.lost}, bare ${report.bare.lost}; duplicates ${log.duplicates}\n`,
     );
   }
+  if (report.bare && report.service) process.stdout.write(`chart: ${writeChart(report)}\n`);
   const path = writeResult('soak', report);
   process.stdout.write(`RESULT ${JSON.stringify({ name: 'soak', file: path, ...report.summary })}\n`);
 } catch (error) {

@@ -7,6 +7,7 @@ const CHANNEL_KEYS = [
   'agentId',
   'createdAt',
   'id',
+  'inboundRateLimit',
   'platformWebhookUrl',
   'title',
   'type',

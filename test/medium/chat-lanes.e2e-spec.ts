@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { uuid7 } from '#common';
-import { ChatLanes, ChatLanesRepository, LaneWorker, type AgentClaim } from '#conversations';
 import { PreparedStatements, runMigrations } from '#database';
+import { ChatLanes, ChatLanesRepository, LaneWorker, type AgentClaim } from '#lanes';
 import { SCHEMA } from '../../apps/channel-service/src/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -71,10 +71,16 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     chatId: claim.chatId,
     lease: claim.lease,
     messageId: claim.message?.id ?? null,
-    outcome: 'answered' as const,
+    outcome: 'success' as const,
     lastError: null,
     retryAt: null,
     replies: [{ id: uuid7(), kind: 'operator', text, buttons: null, payload: null }],
+  });
+
+  /** The same outcome as the processor hands it to the lanes' settle. */
+  const settling = ({ replies, chatId: _chat, lease: _lease, ...outcome }: ReturnType<typeof answered>) => ({
+    ...outcome,
+    result: replies,
   });
 
   beforeAll(async () => {
@@ -85,7 +91,10 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     pool.on('error', () => undefined);
     // The service's own statement runner over this pool (it reads the pool off TypeORM's driver).
     lanes = new ChatLanesRepository(new PreparedStatements({ driver: { master: pool } } as never));
-    service = new ChatLanes(lanes, { wake: () => undefined, register: () => undefined } as never);
+    const statements = new PreparedStatements({ driver: { master: pool } } as never);
+    const wakeups = { wake: () => undefined, register: () => undefined };
+    const config = { deliveryRetryDelaysMs: [1000] };
+    service = new ChatLanes(lanes, wakeups as never, statements, {} as never, config as never);
     Logger.overrideLogger(false);
   });
 
@@ -228,9 +237,9 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const other = await claimOne(await accept(b, 'other', 'other'));
     // Half a surrogate pair: jsonb refuses it, so the batch of tenant A fails as a whole and is written again one by one.
     const results = await Promise.all([
-      service.settleAgent(bad, answered(bad, 'broken \ud83d')),
-      service.settleAgent(good, answered(good, 'fine')),
-      service.settleAgent(other, answered(other, 'fine too')),
+      service.settleAgent(bad, settling(answered(bad, 'broken \ud83d'))),
+      service.settleAgent(good, settling(answered(good, 'fine'))),
+      service.settleAgent(other, settling(answered(other, 'fine too'))),
     ]);
     expect(results).toEqual([false, false, false]);
     const rows = await query<{ text: string; status: string; attempts: number; last_error: string | null }>(

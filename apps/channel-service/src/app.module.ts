@@ -12,6 +12,7 @@ import {
 import { DatabaseModule } from '#database';
 import { ConversationsModule } from '#conversations';
 import { InboundModule } from '#inbound';
+import { LanesModule } from '#lanes';
 import { OutboundModule } from '#outbound';
 import { TenancyModule } from '#tenancy';
 import { HealthController } from './health/health.controller.js';
@@ -36,6 +37,7 @@ export class AppModule {
         OutboundHttpModule,
         // A worker replica serves only /health and /metrics, and runs the Agent bridge and the dispatcher.
         ...(config.runsHttp ? [TenancyModule, ChannelsModule, InboundModule] : []),
+        LanesModule,
         ConversationsModule.forRoot(config),
         OutboundModule.forRoot(config),
       ],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SqlTransaction } from '#database';
+import { laneSql } from '#lanes';
 import { isUuid } from '#tenancy';
 import { MICROS_OF, messageColumns, type MessageRow } from './message.mapper.js';
 import type { PagePosition } from './page-cursor.js';
@@ -84,7 +85,7 @@ export class ConversationsRepository {
   async insertOutbound(tx: SqlTransaction, chat: ChatRef, messages: readonly NewOutbound[]): Promise<MessageRow[]> {
     return tx.query<MessageRow>(
       `WITH chat AS (
-         UPDATE chats SET last_message_at = now(), outbound_seq = outbound_seq + 1, send_due_at = COALESCE(send_due_at, now())
+         UPDATE chats SET last_message_at = now(), ${laneSql.addWork('send', 'chats')}
          WHERE id = $3 AND tenant_id = $1 RETURNING id
        )
        INSERT INTO messages AS m (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
@@ -108,12 +109,9 @@ export class ConversationsRepository {
     );
     if (!target) return null;
     const inbound = target.direction === 'inbound';
-    await tx.query(
-      inbound
-        ? `UPDATE chats SET inbound_seq = inbound_seq + 1, agent_due_at = COALESCE(agent_due_at, now()) WHERE id = $1`
-        : `UPDATE chats SET outbound_seq = outbound_seq + 1, send_due_at = COALESCE(send_due_at, now()) WHERE id = $1`,
-      [target.chat_id],
-    );
+    await tx.query(`UPDATE chats SET ${laneSql.addWork(inbound ? 'agent' : 'send', 'chats')} WHERE id = $1`, [
+      target.chat_id,
+    ]);
     const rows = await tx.query<RequeuedMessage>(
       `UPDATE messages SET status = CASE direction WHEN 'outbound' THEN 'queued' ELSE 'received' END, schedule_base = attempts
        WHERE tenant_id = $1 AND id = $2 AND status = 'failed'

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelsRepository, channelNotFound } from '#channels';
 import { AppError, ErrorCode, uuid7, type FieldError } from '#common';
-import { SqlTransactions } from '#database';
+import { ChatLanes } from '#lanes';
 import { channelChatIdOf, clientChatIdOf } from './chat.entity.js';
-import { ChatLanes } from './chat-lanes.service.js';
 import type { ChatDto, ChatPageDto, MessagePageDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
 import { ConversationsRepository, type ChatRow } from './conversations.repository.js';
 import { toMessage } from './message.mapper.js';
@@ -47,7 +46,6 @@ export class ConversationsService {
   constructor(
     private readonly conversations: ConversationsRepository,
     private readonly channels: ChannelsRepository,
-    private readonly transactions: SqlTransactions,
     private readonly lanes: ChatLanes,
   ) {}
 
@@ -89,12 +87,12 @@ export class ConversationsService {
     await this.requireChannel(tenantId, channelId);
     const id = await this.requireChat(tenantId, channelId, chatId);
     const drafts = draftsFor([reply]).map((draft) => ({ ...draft, id: uuid7() }));
-    const rows = await this.transactions.run((tx) =>
-      this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
+    const rows = await this.lanes.transaction(
+      (tx) => this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
+      (inserted) => (inserted.length > 0 ? 'send' : null),
     );
     // The chat went away between the lookup and the insert (its channel deleted).
     if (rows.length === 0) throw chatNotFound();
-    this.lanes.wake('send');
     const [first, ...followUps] = rows;
     return followUps.length > 0 ? { ...toMessage(first), followUps: followUps.map(toMessage) } : toMessage(first);
   }

@@ -4,7 +4,3 @@ export type InboundStatus = 'received' | 'answered' | 'failed';
 /** A reply: waiting for the client server (`queued`), delivered (2xx), or given up on. */
 export type OutboundStatus = 'queued' | 'delivered' | 'failed';
 export type MessageStatus = InboundStatus | OutboundStatus;
-
-/** The two lanes of a chat: towards the Agent runtime, and towards the client server. */
-export type Lane = 'agent' | 'send';
-export const LANES: readonly Lane[] = ['agent', 'send'];

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '#common';
-import { SqlTransactions } from '#database';
-import { ChatLanes } from './chat-lanes.service.js';
+import { ChatLanes } from '#lanes';
 import type { MessageDto } from './chats.dto.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { toMessage } from './message.mapper.js';
@@ -10,17 +9,16 @@ import { toMessage } from './message.mapper.js';
 @Injectable()
 export class MessagesService {
   constructor(
-    private readonly transactions: SqlTransactions,
     private readonly conversations: ConversationsRepository,
     private readonly lanes: ChatLanes,
   ) {}
 
   async retry(tenantId: string, messageId: string): Promise<MessageDto> {
-    const row = await this.transactions.run((tx) => this.conversations.requeueFailed(tx, tenantId, messageId));
-    if (row) {
-      this.lanes.wake(row.direction === 'inbound' ? 'agent' : 'send');
-      return toMessage(row);
-    }
+    const row = await this.lanes.transaction(
+      (tx) => this.conversations.requeueFailed(tx, tenantId, messageId),
+      (requeued) => (requeued === null ? null : requeued.direction === 'inbound' ? 'agent' : 'send'),
+    );
+    if (row) return toMessage(row);
     const status = await this.conversations.findStatus(tenantId, messageId);
     if (status === null) throw new AppError(ErrorCode.NOT_FOUND, 'Message not found.');
     throw new AppError(ErrorCode.CONFLICT, `Only a failed message can be retried; this one is ${status}.`);

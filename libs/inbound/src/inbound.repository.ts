@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ActiveChannel } from '#channels';
 import { uuid7 } from '#common';
-import { PreparedStatements, prepared } from '#database';
+import { prepared } from '#database';
+import { ChatLanes, laneSql } from '#lanes';
 import type { InboundEvent } from './inbound-event.js';
 
 export interface StoredInbound {
@@ -14,16 +15,15 @@ const ACCEPT = prepared(
   `WITH channel AS (
     SELECT id FROM channels WHERE id = $2 AND active FOR KEY SHARE
   ), chat AS (
-    INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables, agent_due_at, inbound_seq)
-    SELECT $1, channel.id, $3, $4, $5, $6::jsonb, now(), 1 FROM channel
+    INSERT INTO chats (tenant_id, channel_id, client_chat_id, client_chat_id_is_number, visitor_id, variables, ${laneSql.insertColumns('agent')})
+    SELECT $1, channel.id, $3, $4, $5, $6::jsonb, ${laneSql.insertValues()} FROM channel
     WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_id = $2 AND client_message_id = $8)
     ON CONFLICT (channel_id, client_chat_id) DO UPDATE
       SET client_chat_id_is_number = EXCLUDED.client_chat_id_is_number,
           visitor_id = EXCLUDED.visitor_id,
           variables = chats.variables || EXCLUDED.variables,
           last_message_at = now(),
-          agent_due_at = COALESCE(chats.agent_due_at, now()),
-          inbound_seq = chats.inbound_seq + 1
+          ${laneSql.addWork('agent', 'chats')}
     RETURNING id
   ), message AS (
     INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
@@ -41,10 +41,11 @@ export type AcceptOutcome = { stored: StoredInbound } | 'duplicate' | 'no-channe
 
 @Injectable()
 export class InboundRepository {
-  constructor(private readonly statements: PreparedStatements) {}
+  constructor(private readonly lanes: ChatLanes) {}
 
   /**
-   * The whole hand-off to the Agent in one autocommitted statement: check the channel is still there and active
+   * The whole hand-off to the Agent in one autocommitted statement (run by the lanes, which wake the Agent lane's
+   * workers once it has committed): check the channel is still there and active
    * (the lookup may be cached, or the channel deleted or deactivated since), find or create the chat (latest visitor
    * values win), make its Agent lane due unless it already is (or is held by a worker, or waits out a backoff), bump
    * its inbound counter, and store the message once per (channel, client message id). Locks go channel (key share,
@@ -53,7 +54,8 @@ export class InboundRepository {
    * copies racing each other may each touch the chat with the same values before one of them stores the message.
    */
   async accept(channel: ActiveChannel, event: InboundEvent): Promise<AcceptOutcome> {
-    const rows = await this.statements.run<{ id: string | null; chat_id: string | null; channel_active: boolean }>(
+    const rows = await this.lanes.write<{ id: string | null; chat_id: string | null; channel_active: boolean }>(
+      'agent',
       ACCEPT,
       [
         channel.tenantId,
@@ -70,6 +72,8 @@ export class InboundRepository {
         // id dirtied, and after each checkpoint wrote in full, a page of the index per message).
         uuid7(),
       ],
+      // The Agent lane's workers are woken only for a message stored.
+      (result) => result.some((row) => row.id !== null),
     );
     if (rows.length === 0) return 'duplicate';
     const [row] = rows;

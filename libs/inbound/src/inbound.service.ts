@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { ChannelLookup, type ActiveChannel } from '#channels';
 import { MetricsService } from '#common';
-import { ChatLanes } from '#conversations';
 import { parseInboundEvent } from './inbound-event.parser.js';
 import {
   ACCEPTED,
@@ -35,7 +34,6 @@ export class InboundService {
     private readonly lookup: ChannelLookup,
     private readonly limiter: InboundRateLimiter,
     private readonly inbound: InboundRepository,
-    private readonly lanes: ChatLanes,
     metrics: MetricsService,
   ) {
     this.answered = new Counter({
@@ -86,7 +84,6 @@ export class InboundService {
         this.lookup.forgetAll();
         return [NO_ACTIVE_CHANNEL, 'no_channel'];
       }
-      this.lanes.wake('agent');
       return [ACCEPTED, 'accepted'];
     } catch (error) {
       // A delete racing past the statement's lock would surface as a foreign-key violation: still row 2.

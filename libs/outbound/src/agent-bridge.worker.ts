@@ -1,37 +1,38 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, uuid7 } from '#common';
+import { channelChatIdOf, draftsFor } from '#conversations';
 import {
   ChatLanes,
-  channelChatIdOf,
-  draftsFor,
   type AgentClaim,
-  type AgentReply,
-  type AgentSettlement,
+  type Attempted,
+  type LaneAttempt,
   type LaneWorker,
-} from '#conversations';
+  type Outcome,
+  type QueuedReply,
+} from '#lanes';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
-import { decide, type AttemptVerdict } from './delivery-policy.js';
-import { OutboundMetrics } from './outbound.metrics.js';
 import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
+import { OutboundMetrics } from './outbound.metrics.js';
+
+type Head = NonNullable<AgentClaim['message']>;
 
 /**
- * The Agent lane: hands each chat's oldest waiting visitor message to the Agent runtime, one at a time per chat, and
- * settles the answer: the replies queued on the send lane and the message answered, or a retry, or a failure.
+ * The Agent lane's attempt: hands a chat's oldest waiting visitor message to the Agent runtime; its replies, on success,
+ * are what the lane queues for the client server. Claiming, the retry schedule and the settle are the lanes'.
  */
 @Injectable()
-export class AgentBridge implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(AgentBridge.name);
+export class AgentBridge
+  implements LaneAttempt<AgentClaim, Head, QueuedReply[]>, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly worker: LaneWorker<AgentClaim>;
 
   constructor(
-    private readonly config: AppConfig,
-    private readonly lanes: ChatLanes,
+    config: AppConfig,
+    lanes: ChatLanes,
     private readonly runtime: AgentRuntime,
     private readonly metrics: OutboundMetrics,
   ) {
-    this.worker = lanes.agentWorker({ slots: LANE_SLOTS.agent, perChannel: config.channelMaxInFlight }, (claim) =>
-      this.handOff(claim),
-    );
+    this.worker = lanes.agentWorker({ slots: LANE_SLOTS.agent, perChannel: config.channelMaxInFlight }, this);
   }
 
   onApplicationBootstrap(): void {
@@ -42,51 +43,16 @@ export class AgentBridge implements OnApplicationBootstrap, BeforeApplicationShu
     await this.worker.stop(SHUTDOWN_GRACE_MS);
   }
 
-  /** Claim → call → settle. */
-  async handOff(claim: AgentClaim): Promise<void> {
-    const message = claim.message;
-    if (message === null) {
-      await this.settle(claim, { outcome: 'empty', messageId: null, lastError: null, retryAt: null, replies: [] });
-      return;
-    }
-    const started = performance.now();
-    const { replies, verdict } = await this.call(eventFor(claim, message));
-    const seconds = (performance.now() - started) / 1000;
-    const decision = decide(verdict, message.attempts + 1 - message.scheduleBase, this.config.deliveryRetryDelaysMs);
-    if (decision.outcome === 'success') {
-      const drafts = draftsFor(replies).map((draft) => ({ ...draft, id: uuid7() }));
-      await this.settle(claim, {
-        outcome: 'answered',
-        messageId: message.id,
-        lastError: null,
-        retryAt: null,
-        replies: drafts,
-      });
-      this.metrics.agentCall('answered', seconds);
-      return;
-    }
-    const retryAt = decision.outcome === 'retry' ? decision.retryAt : null;
-    await this.settle(claim, {
-      outcome: decision.outcome,
-      messageId: message.id,
-      lastError: decision.error,
-      retryAt,
-      replies: [],
-    });
-    this.metrics.agentCall(retryAt ? 'retried' : 'failed', seconds);
-    this.logger.warn(
-      { messageId: message.id, chatId: claim.chatId, attempts: message.attempts + 1, reason: decision.error, retryAt },
-      retryAt ? 'Agent runtime call failed; retrying' : 'Agent runtime call failed finally',
-    );
-  }
-
-  private async call(event: AgentEvent): Promise<{ replies: AgentReply[]; verdict: AttemptVerdict }> {
+  async attempt(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
     try {
-      return { replies: await this.runtime.respond(event), verdict: { outcome: 'success' } };
-    } catch (error) {
-      if (error instanceof AgentCallFailed) return { replies: [], verdict: error.verdict };
+      const replies = await this.runtime.respond(eventFor(claim, message));
       return {
-        replies: [],
+        verdict: { outcome: 'success' },
+        result: draftsFor(replies).map((draft) => ({ ...draft, id: uuid7() })),
+      };
+    } catch (error) {
+      if (error instanceof AgentCallFailed) return { verdict: error.verdict };
+      return {
         verdict: {
           outcome: 'retry',
           error: `The Agent runtime call failed: ${(error as Error)?.message ?? String(error)}`,
@@ -96,14 +62,12 @@ export class AgentBridge implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async settle(claim: AgentClaim, outcome: Omit<AgentSettlement, 'chatId' | 'lease'>): Promise<void> {
-    const dueNow = await this.lanes.settleAgent(claim, { ...outcome, chatId: claim.chatId, lease: claim.lease });
-    if (outcome.retryAt) this.worker.wakeAt(outcome.retryAt);
-    if (dueNow) this.worker.wake();
+  observe(outcome: Outcome, _claim: AgentClaim, _message: Head, seconds: number): void {
+    this.metrics.agentCall(outcome, seconds);
   }
 }
 
-function eventFor(claim: AgentClaim, message: NonNullable<AgentClaim['message']>): AgentEvent {
+function eventFor(claim: AgentClaim, message: Head): AgentEvent {
   return {
     agentId: claim.agentId,
     channelId: claim.channelId,

@@ -1,5 +1,5 @@
 import type { AgentReply } from '#conversations';
-import type { AttemptVerdict } from './delivery-policy.js';
+import type { AttemptVerdict } from '#lanes';
 
 /** What the Agent runtime receives for one visitor message (protocol section 3). */
 export interface AgentEvent {

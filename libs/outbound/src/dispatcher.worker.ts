@@ -1,7 +1,16 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
-import { ChatLanes, clientChatIdOf, type LaneWorker, type SendClaim, type SendSettlement } from '#conversations';
-import { decide, judgeAnswer, judgeFailure, type AttemptVerdict } from './delivery-policy.js';
+import { clientChatIdOf } from '#conversations';
+import {
+  ChatLanes,
+  judgeAnswer,
+  judgeFailure,
+  type Attempted,
+  type LaneAttempt,
+  type LaneWorker,
+  type Outcome,
+  type SendClaim,
+} from '#lanes';
 import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 import { OutboundMetrics } from './outbound.metrics.js';
 
@@ -17,24 +26,23 @@ export function sendMessageBody(claim: SendClaim, message: Head): Record<string,
 }
 
 /**
- * The send lane: delivers each chat's oldest queued reply to the client server, one at a time per chat. While it is
- * retried, its chat's lane waits out the backoff (holding the chat's later replies, and nothing of any other chat).
+ * The send lane's attempt: delivers a chat's oldest queued reply to the client server. While it is retried, its chat's
+ * lane waits out the backoff (holding the chat's later replies, and nothing of any other chat): the lanes' part.
  */
 @Injectable()
-export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(Dispatcher.name);
+export class Dispatcher
+  implements LaneAttempt<SendClaim, Head, never>, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly worker: LaneWorker<SendClaim>;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly lanes: ChatLanes,
+    lanes: ChatLanes,
     private readonly http: OutboundHttpClient,
     private readonly secrets: SecretBox,
     private readonly metrics: OutboundMetrics,
   ) {
-    this.worker = lanes.sendWorker({ slots: LANE_SLOTS.send, perChannel: config.channelMaxInFlight }, (claim) =>
-      this.deliver(claim),
-    );
+    this.worker = lanes.sendWorker({ slots: LANE_SLOTS.send, perChannel: config.channelMaxInFlight }, this);
   }
 
   onApplicationBootstrap(): void {
@@ -45,43 +53,18 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     await this.worker.stop(SHUTDOWN_GRACE_MS);
   }
 
-  /** Claim → send → settle. */
-  async deliver(claim: SendClaim): Promise<void> {
-    const message = claim.message;
-    if (message === null) {
-      await this.settle(claim, { outcome: 'empty', messageId: null, lastError: null, retryAt: null });
-      return;
-    }
-    const decision = decide(
-      await this.attempt(claim, message),
-      message.attempts + 1 - message.scheduleBase,
-      this.config.deliveryRetryDelaysMs,
-    );
-    if (decision.outcome === 'success') {
-      await this.settle(claim, { outcome: 'delivered', messageId: message.id, lastError: null, retryAt: null });
-      this.metrics.delivery('delivered', new Date(message.createdAt));
-      return;
-    }
-    const retryAt = decision.outcome === 'retry' ? decision.retryAt : null;
-    await this.settle(claim, { outcome: decision.outcome, messageId: message.id, lastError: decision.error, retryAt });
-    this.metrics.delivery(retryAt ? 'retried' : 'failed');
-    if (!retryAt)
-      this.logger.warn(
-        { messageId: message.id, chatId: claim.chatId, attempts: message.attempts + 1, reason: decision.error },
-        'Outbound message failed',
-      );
-  }
-
-  private async attempt(claim: SendClaim, message: Head): Promise<AttemptVerdict> {
+  async attempt(claim: SendClaim, message: Head): Promise<Attempted<never>> {
     let token: string | null;
     try {
       token = claim.webhookTokenEncrypted === null ? null : this.secrets.open(claim.webhookTokenEncrypted);
     } catch {
       // Waiting cannot fix this (SECRETS_KEY changed since the token was stored), and retrying would hold the chat.
       return {
-        outcome: 'fail',
-        error:
-          "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message",
+        verdict: {
+          outcome: 'failed',
+          error:
+            "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message",
+        },
       };
     }
     try {
@@ -93,24 +76,26 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         // A client server may echo what it was sent: lastError is shown by the admin API and logged.
         secrets: [token, this.config.platformAdminToken],
       });
-      return judgeAnswer({
-        status: response.status,
-        bodyExcerpt: response.bodyExcerpt,
-        retryAfter: response.headers['retry-after'],
-      });
-    } catch (error) {
-      if (error instanceof OutboundFailure) return judgeFailure(error);
       return {
-        outcome: 'retry',
-        error: `send_message failed: ${(error as Error)?.message ?? String(error)}`,
-        retryAfterMs: null,
+        verdict: judgeAnswer({
+          status: response.status,
+          bodyExcerpt: response.bodyExcerpt,
+          retryAfter: response.headers['retry-after'],
+        }),
+      };
+    } catch (error) {
+      if (error instanceof OutboundFailure) return { verdict: judgeFailure(error) };
+      return {
+        verdict: {
+          outcome: 'retry',
+          error: `send_message failed: ${(error as Error)?.message ?? String(error)}`,
+          retryAfterMs: null,
+        },
       };
     }
   }
 
-  private async settle(claim: SendClaim, outcome: Omit<SendSettlement, 'chatId' | 'lease'>): Promise<void> {
-    const dueNow = await this.lanes.settleSend(claim, { ...outcome, chatId: claim.chatId, lease: claim.lease });
-    if (outcome.retryAt) this.worker.wakeAt(outcome.retryAt);
-    if (dueNow) this.worker.wake();
+  observe(outcome: Outcome, _claim: SendClaim, message: Head): void {
+    this.metrics.delivery(outcome, new Date(message.createdAt));
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, USER_AGENT, readAtMost, redactSecrets, wellFormedExcerpt } from '#common';
 import { parseAgentAnswer, type AgentReply } from '#conversations';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
-import { judgeAnswer } from './delivery-policy.js';
+import { judgeAnswer } from '#lanes';
 
 /** The whole call, connection and body included; the runtime is a Platform service, not behind the SSRF filter. */
 export const AGENT_CALL_TIMEOUT_MS = 10_000;
@@ -53,11 +53,11 @@ export class HttpAgentRuntime extends AgentRuntime {
         retryAfterMs: null,
       });
     if (!read.complete)
-      throw new AgentCallFailed({ outcome: 'fail', error: 'The Agent runtime answered with a body over 1 MiB' });
+      throw new AgentCallFailed({ outcome: 'failed', error: 'The Agent runtime answered with a body over 1 MiB' });
     try {
       return parseAgentAnswer(body);
     } catch (error) {
-      throw new AgentCallFailed({ outcome: 'fail', error: (error as Error).message });
+      throw new AgentCallFailed({ outcome: 'failed', error: (error as Error).message });
     }
   }
 }

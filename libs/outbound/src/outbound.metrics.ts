@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '#common';
-import { ChatLanesRepository } from '#conversations';
-
-export type AttemptOutcome = 'delivered' | 'retried' | 'failed';
-export type AgentOutcome = 'answered' | 'retried' | 'failed';
+import { ChatLanesRepository, outcomeLabel, type Outcome } from '#lanes';
 
 /** Deliveries by outcome, queued → 2xx latency, Agent call latency, and lane depth read live at each scrape. */
 @Injectable()
@@ -47,12 +44,13 @@ export class OutboundMetrics {
     });
   }
 
-  delivery(outcome: AttemptOutcome, queuedAt?: Date): void {
-    this.deliveries.inc({ outcome });
-    if (outcome === 'delivered' && queuedAt) this.latency.observe((Date.now() - queuedAt.getTime()) / 1000);
+  /** A send_message attempt's outcome; a success also counts its latency from `queuedAt`. */
+  delivery(outcome: Outcome, queuedAt?: Date): void {
+    this.deliveries.inc({ outcome: outcomeLabel('send', outcome) });
+    if (outcome === 'success' && queuedAt) this.latency.observe((Date.now() - queuedAt.getTime()) / 1000);
   }
 
-  agentCall(outcome: AgentOutcome, seconds: number): void {
-    this.agentCalls.observe({ outcome }, seconds);
+  agentCall(outcome: Outcome, seconds: number): void {
+    this.agentCalls.observe({ outcome: outcomeLabel('agent', outcome) }, seconds);
   }
 }

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '#common';
-import { LANES, type Lane } from './message-status.js';
+import { LANES, type Lane } from './lane.js';
 
 const CHANNEL = 'chat_lanes';
 const LISTENER_NAME = 'channel-service-wakeups';

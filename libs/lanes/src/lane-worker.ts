@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import type { ClaimLimits, LaneClaim } from './chat-lanes.repository.js';
-import type { Lane } from './message-status.js';
+import type { ClaimLimits, LaneClaim } from './lanes.repository.js';
+import type { Lane } from './lane.js';
 
 /** The safety net under the wake-ups: a lane is looked at this often even when nobody says there is work. */
 export const LANE_POLL_MS = 250;

@@ -7,7 +7,7 @@ import {
   judgeFailure,
   nextRetryDelayMs,
   parseRetryAfter,
-} from './delivery-policy.js';
+} from './outcomes.js';
 
 describe('judgeAnswer (protocol section 2)', () => {
   it.each([200, 201, 202, 204, 299])('%i is delivered', (status) => {
@@ -24,14 +24,14 @@ describe('judgeAnswer (protocol section 2)', () => {
 
   it.each([400, 401, 403, 404, 409, 410, 422])('%i fails at once', (status) => {
     expect(judgeAnswer({ status, bodyExcerpt: '{"error":"bad"}' })).toEqual({
-      outcome: 'fail',
+      outcome: 'failed',
       error: `HTTP ${status}: {"error":"bad"}`,
     });
   });
 
   it.each([301, 302, 303, 307, 308])('%i fails at once and says redirects are not followed', (status) => {
     expect(judgeAnswer({ status, bodyExcerpt: '' })).toEqual({
-      outcome: 'fail',
+      outcome: 'failed',
       error: `HTTP ${status} (redirects are not followed)`,
     });
   });
@@ -66,7 +66,7 @@ describe('judgeFailure', () => {
     expect(
       judgeFailure(new OutboundFailure('blocked', 'Blocked by the outbound network policy: 10.0.0.1 is a private IP')),
     ).toEqual({
-      outcome: 'fail',
+      outcome: 'failed',
       error: 'Blocked by the outbound network policy: 10.0.0.1 is a private IP',
     });
   });
@@ -131,7 +131,7 @@ describe('decide: what an attempt means for its message and lane', () => {
   });
 
   it('a final failure fails at once', () => {
-    expect(decide({ outcome: 'fail', error: 'HTTP 400' }, 1, delays, now, middle)).toEqual({
+    expect(decide({ outcome: 'failed', error: 'HTTP 400' }, 1, delays, now, middle)).toEqual({
       outcome: 'failed',
       error: 'HTTP 400',
     });

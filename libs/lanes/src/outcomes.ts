@@ -1,10 +1,19 @@
 import { wellFormedExcerpt, type OutboundFailure } from '#common';
 
+import type { Lane } from './lane.js';
+
+/**
+ * The one vocabulary of outcomes, from an attempt to its settle and its metric: `success` (the Agent answered, the
+ * client server took the message), `retry` (to be tried again, at a time the schedule gives), `failed` (given up:
+ * nothing more will be tried until a person retries it). A settle of a claim that found no message is `empty`.
+ */
+export type Outcome = 'success' | 'retry' | 'failed';
+
 /** What one attempt (a `send_message` or an Agent runtime call) came to. */
 export type AttemptVerdict =
   | { outcome: 'success' }
   | { outcome: 'retry'; error: string; retryAfterMs: number | null }
-  | { outcome: 'fail'; error: string };
+  | { outcome: 'failed'; error: string };
 
 export interface HttpAnswer {
   status: number;
@@ -43,13 +52,13 @@ export function judgeAnswer(answer: HttpAnswer, now = Date.now()): AttemptVerdic
   if (status === 408 || status === 429 || status >= 500)
     return { outcome: 'retry', error: describe(answer), retryAfterMs: parseRetryAfter(answer.retryAfter, now) };
   if (status >= 300 && status < 400)
-    return { outcome: 'fail', error: describe(answer, ' (redirects are not followed)') };
-  return { outcome: 'fail', error: describe(answer) };
+    return { outcome: 'failed', error: describe(answer, ' (redirects are not followed)') };
+  return { outcome: 'failed', error: describe(answer) };
 }
 
 /** No HTTP answer: a destination the SSRF guard refused never becomes reachable by waiting; the rest is retried. */
 export function judgeFailure(failure: OutboundFailure): AttemptVerdict {
-  if (failure.kind === 'blocked') return { outcome: 'fail', error: failure.message };
+  if (failure.kind === 'blocked') return { outcome: 'failed', error: failure.message };
   return { outcome: 'retry', error: failure.message, retryAfterMs: null };
 }
 
@@ -84,10 +93,18 @@ export function decide(
   now = Date.now(),
   random: () => number = Math.random,
 ): Decision {
-  if (verdict.outcome === 'success') return verdict;
-  if (verdict.outcome === 'fail') return { outcome: 'failed', error: verdict.error };
+  if (verdict.outcome !== 'retry') return verdict;
   const delay = nextRetryDelayMs(delays, attempts, verdict.retryAfterMs, random);
   return delay === null
     ? { outcome: 'failed', error: verdict.error }
     : { outcome: 'retry', error: verdict.error, retryAt: new Date(now + delay) };
+}
+
+/**
+ * An outcome as the metrics name it (their label values predate this vocabulary and dashboards read them): a success
+ * is `answered` on the Agent lane and `delivered` on the send lane, a retry `retried`.
+ */
+export function outcomeLabel(lane: Lane, outcome: Outcome): 'answered' | 'delivered' | 'retried' | 'failed' {
+  if (outcome === 'success') return lane === 'agent' ? 'answered' : 'delivered';
+  return outcome === 'retry' ? 'retried' : 'failed';
 }

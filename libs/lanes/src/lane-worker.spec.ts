@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { Logger } from '@nestjs/common';
-import type { ClaimLimits, LaneClaim } from './chat-lanes.repository.js';
+import type { ClaimLimits, LaneClaim } from './lanes.repository.js';
 import { LaneWorker } from './lane-worker.js';
 
 const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;

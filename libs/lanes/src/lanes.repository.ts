@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PreparedStatements, prepared, type PreparedStatement } from '#database';
-import type { Lane } from './message-status.js';
+import type { Lane } from './lane.js';
+import { LANE_COLUMNS } from './lane-sql.js';
+import type { Outcome } from './outcomes.js';
 
 /** What a claimed chat carries for either lane. `lease` fences the settle: a lapsed claim re-taken elsewhere is not overwritten. */
 export interface LaneClaim {
@@ -43,8 +45,8 @@ export interface ClaimLimits {
   perChannel: number;
 }
 
-export type AgentOutcome = 'answered' | 'retry' | 'failed' | 'empty';
-export type SendOutcome = 'delivered' | 'retry' | 'failed' | 'empty';
+/** A settle's outcome: the attempt's (outcomes.ts), or `empty` for a claim that found no message waiting. */
+export type SettleOutcome = Outcome | 'empty';
 
 interface OutcomeBase {
   chatId: string;
@@ -56,8 +58,8 @@ interface OutcomeBase {
 }
 
 export interface AgentSettlement extends OutcomeBase {
-  outcome: AgentOutcome;
-  /** With outcome `answered`: the replies to queue, in order. */
+  outcome: SettleOutcome;
+  /** With outcome `success`: the replies to queue, in order. */
   replies: {
     id: string;
     kind: string;
@@ -68,7 +70,7 @@ export interface AgentSettlement extends OutcomeBase {
 }
 
 export interface SendSettlement extends OutcomeBase {
-  outcome: SendOutcome;
+  outcome: SettleOutcome;
 }
 
 /** After a settle: whether the chat's lane is due again at once (more work waits). */
@@ -86,10 +88,7 @@ export interface LaneDepth {
 
 export const LEASE_MS = 30_000;
 
-const COLUMNS = {
-  agent: { due: 'agent_due_at', claimed: 'agent_claimed_until', seq: 'inbound_seq', pending: 'received' },
-  send: { due: 'send_due_at', claimed: 'send_claimed_until', seq: 'outbound_seq', pending: 'queued' },
-} as const;
+const COLUMNS = LANE_COLUMNS;
 
 /** Due and held by nobody: the due time has passed and no lease runs (never claimed, settled, or a lapsed lease). */
 function dueFree(lane: Lane): string {
@@ -198,7 +197,7 @@ const SETTLE_AGENT = prepared(
   ), ${locked('agent')}, ${held()}, settled AS (
     UPDATE messages m
     SET attempts = m.attempts + 1,
-        status = CASE h.outcome WHEN 'answered' THEN 'answered' WHEN 'failed' THEN 'failed' ELSE 'received' END,
+        status = CASE h.outcome WHEN 'success' THEN 'answered' WHEN 'failed' THEN 'failed' ELSE 'received' END,
         last_error = COALESCE(h.last_error, m.last_error)
     FROM held h
     WHERE m.id = h.message_id AND m.chat_id = h.chat_id AND m.id = ANY($3::uuid[]) AND m.status = 'received'
@@ -207,7 +206,7 @@ const SETTLE_AGENT = prepared(
     INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
     SELECT r.id, st.tenant_id, st.channel_id, st.chat_id, 'outbound', r.kind, r.text, r.buttons, r.payload, 'queued', clock_timestamp()
     FROM settled st, jsonb_to_recordset(st.replies) AS r(id uuid, kind text, text text, buttons jsonb, payload jsonb)
-    WHERE st.outcome = 'answered'
+    WHERE st.outcome = 'success'
     ORDER BY r.id
     RETURNING chat_id
   )
@@ -230,9 +229,9 @@ const SETTLE_SEND = prepared(
   ), ${locked('send')}, ${held()}, settled AS (
     UPDATE messages m
     SET attempts = m.attempts + 1,
-        status = CASE h.outcome WHEN 'delivered' THEN 'delivered' WHEN 'failed' THEN 'failed' ELSE 'queued' END,
+        status = CASE h.outcome WHEN 'success' THEN 'delivered' WHEN 'failed' THEN 'failed' ELSE 'queued' END,
         last_error = COALESCE(h.last_error, m.last_error),
-        delivered_at = CASE WHEN h.outcome = 'delivered' THEN now() ELSE m.delivered_at END
+        delivered_at = CASE WHEN h.outcome = 'success' THEN now() ELSE m.delivered_at END
     FROM held h
     WHERE m.id = h.message_id AND m.chat_id = h.chat_id AND m.id = ANY($3::uuid[]) AND m.status = 'queued'
     RETURNING m.id
