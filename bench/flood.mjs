@@ -9,7 +9,6 @@
 //   every post of A answered 200 is stored (A's 200s = A's stored messages).
 //   BENCH_DATABASE_URL  a PostgreSQL server to use (default: an embedded PostgreSQL started for the run)
 //   BENCH_LOG_LEVEL     the service's LOG_LEVEL (default warn)
-import autocannon from 'autocannon';
 import pg from 'pg';
 import {
   ADMIN_TOKEN,
@@ -18,13 +17,13 @@ import {
   deliveryLog,
   machine,
   median,
+  postBurst,
   provisionChannel,
   reportFailure,
   sleep,
   startService,
   steadyLatency,
   stubClientServer,
-  visitorEvent,
   watchServiceLog,
   writeResult,
 } from './support.mjs';
@@ -47,32 +46,14 @@ const service = await startService(db.url, { INBOUND_RATE_LIMIT_PER_SECOND: '100
 const log = watchServiceLog(service.child);
 const base = `http://127.0.0.1:${service.port}`;
 
-/** A's flood: `CONNECTIONS` connections posting back to back for SECONDS; counts the answers by status. */
-function flood(url, label) {
-  let posted = 0;
-  const statuses = {};
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        method: 'POST',
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        headers: { 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest: (request) => {
-              posted += 1;
-              return { ...request, body: visitorEvent(`${label}-${posted}`, `a${posted % FLOOD_CHATS}`) };
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve({ posted, statuses, errors: result.errors })),
-    );
-    instance.on('response', (_client, status) => void (statuses[status] = (statuses[status] ?? 0) + 1));
+/** A's flood: `CONNECTIONS` connections posting back to back for SECONDS; answers counted by status. */
+const flood = (url, label) =>
+  postBurst(url, {
+    label,
+    duration: SECONDS,
+    connections: CONNECTIONS,
+    chatOf: (n) => `a${n % FLOOD_CHATS}`,
   });
-}
 
 const steadyB = (url, label) =>
   steadyLatency(url, {

@@ -250,19 +250,20 @@ export function deliveryLog() {
 }
 
 /**
- * `amount` visitor events posted by `connections` connections as fast as the service takes them; event n (from 1) has
- * the id `<label>-<n>` and goes to chat `chatOf(n)`.
+ * `amount` visitor events (or as many as go in `duration` seconds) posted by `connections` connections as fast as the
+ * service takes them; event n (from 1) has the id `<label>-<n>` and goes to chat `chatOf(n)`. Answers are counted by
+ * status (`statuses`; `accepted` is the 200s).
  */
-export function postBurst(url, { label, amount, chatOf, connections = 32 }) {
+export function postBurst(url, { label, amount, duration, chatOf, connections = 32 }) {
   let posted = 0;
-  let accepted = 0;
+  const statuses = {};
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url,
         method: 'POST',
         connections,
-        amount,
+        ...(duration === undefined ? { amount } : { duration }),
         headers: { 'content-type': 'application/json' },
         requests: [
           {
@@ -276,9 +277,16 @@ export function postBurst(url, { label, amount, chatOf, connections = 32 }) {
       (error, result) =>
         error
           ? reject(error)
-          : resolve({ posted, accepted, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts }),
+          : resolve({
+              posted,
+              accepted: statuses[200] ?? 0,
+              statuses,
+              non2xx: result.non2xx,
+              errors: result.errors,
+              timeouts: result.timeouts,
+            }),
     );
-    instance.on('response', (_client, status) => void (status === 200 && (accepted += 1)));
+    instance.on('response', (_client, status) => void (statuses[status] = (statuses[status] ?? 0) + 1));
   });
 }
 

@@ -126,7 +126,6 @@ export class ChatLanes {
       work: (one) =>
         processClaim(
           {
-            ...attempt,
             attempt: attempt.attempt.bind(attempt),
             observe: attempt.observe?.bind(attempt),
             lane,

@@ -88,11 +88,9 @@ export interface LaneDepth {
 
 export const LEASE_MS = 30_000;
 
-const COLUMNS = LANE_COLUMNS;
-
 /** Due and held by nobody: the due time has passed and no lease runs (never claimed, settled, or a lapsed lease). */
 function dueFree(lane: Lane): string {
-  const { due, claimed } = COLUMNS[lane];
+  const { due, claimed } = LANE_COLUMNS[lane];
   return `${due} <= now() AND (${claimed} IS NULL OR ${claimed} <= now())`;
 }
 
@@ -107,7 +105,7 @@ function dueFree(lane: Lane): string {
  * writes only the lease column, covered by no index: a HOT update, with no new index entry and no dead one.
  */
 function claimSql(lane: Lane, extraColumns: string, head: string, joins: string): string {
-  const { due, claimed } = COLUMNS[lane];
+  const { due, claimed } = LANE_COLUMNS[lane];
   return `WITH candidates AS (
       SELECT id, channel_id, ${due} AS due FROM chats
       WHERE ${dueFree(lane)} AND NOT (channel_id = ANY($2::uuid[]))
@@ -126,7 +124,7 @@ function claimSql(lane: Lane, extraColumns: string, head: string, joins: string)
     )
     SELECT cl.id AS "chatId", cl.tenant_id AS "tenantId", cl.channel_id AS "channelId", cl.${claimed}::text AS lease,
            cl.client_chat_id AS "clientChatId", cl.client_chat_id_is_number AS "clientChatIdIsNumber", ${extraColumns},
-           (SELECT ${head} FROM messages m WHERE m.chat_id = cl.id AND m.status = '${COLUMNS[lane].pending}'
+           (SELECT ${head} FROM messages m WHERE m.chat_id = cl.id AND m.status = '${LANE_COLUMNS[lane].pending}'
             ORDER BY m.created_at, m.id LIMIT 1) AS message
     FROM claimed cl ${joins}`;
 }
@@ -158,7 +156,7 @@ const CLAIM_SEND = prepared(
  * row's counter, re-read at its latest, differs from the snapshot's); otherwise idle.
  */
 function nextDue(lane: Lane, settledCte: string): string {
-  const { seq, pending } = COLUMNS[lane];
+  const { seq, pending } = LANE_COLUMNS[lane];
   return `CASE
       WHEN s.outcome = 'retry' AND EXISTS (SELECT 1 FROM ${settledCte} st WHERE st.id = s.message_id) THEN s.retry_at
       WHEN EXISTS (SELECT 1 FROM messages p WHERE p.chat_id = c.id AND p.status = '${pending}' AND p.id IS DISTINCT FROM s.message_id) THEN now()
@@ -173,7 +171,7 @@ function nextDue(lane: Lane, settledCte: string): string {
  * settle whose lease lapsed (the chat re-claimed or given back) writes nothing, so no reply is stored off its lane.
  */
 function locked(lane: Lane): string {
-  const { claimed } = COLUMNS[lane];
+  const { claimed } = LANE_COLUMNS[lane];
   return `locked AS (SELECT c.id, c.${claimed} AS lease FROM chats c WHERE c.id = ANY($2::uuid[]) ORDER BY c.id FOR UPDATE)`;
 }
 
@@ -245,7 +243,7 @@ const SETTLE_SEND = prepared(
 
 /** The lease ends now; the due time never moved, so the chat is due again at once, in its place. */
 function releaseSql(lane: Lane): string {
-  const { claimed } = COLUMNS[lane];
+  const { claimed } = LANE_COLUMNS[lane];
   return `UPDATE chats c SET ${claimed} = NULL
     FROM jsonb_to_recordset($1::jsonb) AS r(chat_id uuid, lease timestamptz)
     WHERE c.id = r.chat_id AND c.id = ANY($2::uuid[]) AND c.${claimed} = r.lease`;
@@ -257,7 +255,7 @@ const RELEASE = {
 } as const;
 
 function depthSql(lane: Lane): string {
-  const { due, claimed } = COLUMNS[lane];
+  const { due, claimed } = LANE_COLUMNS[lane];
   return `SELECT '${lane}' AS lane, count(*) FILTER (WHERE ${dueFree(lane)})::int AS due,
                  count(*) FILTER (WHERE ${due} > now())::int AS backoff,
                  count(*) FILTER (WHERE ${claimed} > now())::int AS claimed
