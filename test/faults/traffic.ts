@@ -13,6 +13,11 @@ export interface TrafficOptions {
   pauseMs?: number;
   /** A prefix for the texts, unique per scenario. */
   label: string;
+  /**
+   * After `perChat` messages a chat goes on posting while this says so: a scenario whose fault ends at a time it
+   * cannot know in advance (a server restarted) keeps traffic flowing until it has seen the recovery.
+   */
+  continueWhile?: () => boolean;
 }
 
 /** Real traffic over many chats: each chat's messages in sequence, the chats in parallel. */
@@ -25,7 +30,7 @@ export async function driveTraffic(
     Array.from({ length: options.chats }, async (_, chat) => {
       const mine: string[] = [];
       acknowledged.set(chat, mine);
-      for (let n = 1; n <= options.perChat; n += 1) {
+      for (let n = 1; n <= options.perChat || (options.continueWhile?.() ?? false); n += 1) {
         const text = `${options.label} c${chat} m${n}`;
         const status = await options.post(chat, text).catch(() => 0);
         statuses.push(status);
