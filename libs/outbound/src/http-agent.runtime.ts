@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, USER_AGENT, readAtMost, redactSecrets, wellFormedExcerpt } from '#common';
+import { AppConfig, OutboundFailure, OutboundHttpClient, redactSecrets, wellFormedExcerpt } from '#common';
 import { parseAgentAnswer, type AgentReply } from '#conversations';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
 import { judgeAnswer } from '#lanes';
@@ -17,7 +17,10 @@ export class HttpAgentRuntime extends AgentRuntime {
   /** The runtime is never sent the operator token; were it to echo it anyway, it stays out of lastError. */
   private readonly secrets: string[];
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly http: OutboundHttpClient,
+  ) {
     super();
     if (config.agentRuntimeUrl === null) throw new Error('HttpAgentRuntime needs AGENT_RUNTIME_URL');
     this.url = `${config.agentRuntimeUrl}/events`;
@@ -25,31 +28,28 @@ export class HttpAgentRuntime extends AgentRuntime {
   }
 
   async respond(event: AgentEvent): Promise<AgentReply[]> {
-    let response: Response;
+    let answer: Awaited<ReturnType<OutboundHttpClient['exchange']>>;
     try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT },
-        body: JSON.stringify(event),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(AGENT_CALL_TIMEOUT_MS),
-      });
+      answer = await this.http.exchange(
+        { peer: 'agent-runtime', method: 'POST', url: this.url, body: event, timeoutMs: AGENT_CALL_TIMEOUT_MS },
+        MAX_ANSWER_BYTES,
+      );
     } catch (error) {
-      throw new AgentCallFailed({ outcome: 'retry', error: describeFetchError(error), retryAfterMs: null });
+      throw new AgentCallFailed({ outcome: 'retry', error: describeFailure(error), retryAfterMs: null });
     }
-    const read = await readAtMost(response.body ?? [], MAX_ANSWER_BYTES);
+    const { status, headers, body: read } = answer;
     const body = new TextDecoder().decode(read.bytes);
     const verdict = judgeAnswer({
-      status: response.status,
+      status,
       bodyExcerpt: wellFormedExcerpt(redactSecrets(body, this.secrets), EXCERPT_CHARS),
-      retryAfter: response.headers.get('retry-after') ?? undefined,
+      retryAfter: headers['retry-after'],
     });
     if (verdict.outcome !== 'success')
       throw new AgentCallFailed({ ...verdict, error: `Agent runtime answered ${verdict.error}` });
     if (read.error !== undefined)
       throw new AgentCallFailed({
         outcome: 'retry',
-        error: describeFetchError(read.error, "The Agent runtime's answer broke off"),
+        error: describeFailure(read.error, "The Agent runtime's answer broke off"),
         retryAfterMs: null,
       });
     if (!read.complete)
@@ -62,13 +62,9 @@ export class HttpAgentRuntime extends AgentRuntime {
   }
 }
 
-function describeFetchError(error: unknown, what = 'Agent runtime unreachable'): string {
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError')
+function describeFailure(error: unknown, what = 'Agent runtime unreachable'): string {
+  if (error instanceof OutboundFailure && error.kind === 'timeout' && !error.message.includes('connecting'))
     return `Agent runtime did not answer within ${AGENT_CALL_TIMEOUT_MS / 1000} s`;
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return wellFormedExcerpt(
-    `${what}: ${cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error)}`,
-    300,
-  );
+  const message = error instanceof Error ? error.message : String(error);
+  return wellFormedExcerpt(`${what}: ${message}`, 300);
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { AppConfig } from '#common';
+import { AppConfig, OutboundHttpClient } from '#common';
 import { AgentBridge } from './agent-bridge.worker.js';
 import { AgentRuntime } from './agent-runtime.js';
 import { Dispatcher } from './dispatcher.worker.js';
@@ -10,9 +10,9 @@ import { OutboundMetrics } from './outbound.metrics.js';
 /** AGENT_RUNTIME_URL picks the HTTP runtime; without it (never in production, see the config) the echo agent answers. */
 const agentRuntime: Provider = {
   provide: AgentRuntime,
-  inject: [AppConfig],
-  useFactory: (config: AppConfig) =>
-    config.agentRuntimeUrl === null ? new EchoAgentRuntime() : new HttpAgentRuntime(config),
+  inject: [AppConfig, OutboundHttpClient],
+  useFactory: (config: AppConfig, http: OutboundHttpClient) =>
+    config.agentRuntimeUrl === null ? new EchoAgentRuntime() : new HttpAgentRuntime(config, http),
 };
 
 /** The lane workers (worker roles): the Agent bridge and the send_message dispatcher; metrics for every role. */

@@ -16,8 +16,8 @@ const DESCRIPTIONS: Record<AddressRule, string> = {
 const ALWAYS_REFUSED: ReadonlySet<AddressRule> = new Set(['metadata', 'link-local', 'unspecified']);
 
 /**
- * First match wins: the metadata services before the ranges that hold them. Every range request-filtering-agent
- * (ipaddr.js) calls non-unicast is here too, so its check never has the last word: its message shows the address.
+ * First match wins: the metadata services before the ranges that hold them. Every range the request-filtering-agent
+ * library (ipaddr.js) calls non-unicast is here too (a unit test compares them).
  */
 const IPV4_RANGES: [cidr: string, rule: AddressRule][] = [
   ['169.254.169.254/32', 'metadata'], // AWS, GCP, Azure, Oracle, DigitalOcean, OpenStack

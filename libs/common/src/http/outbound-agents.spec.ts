@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OutboundHttpAgent, policyLookup, type LookupFunction } from './outbound-agents.js';
+import { request } from 'undici';
+import { peerDispatcher, policyLookup, type LookupFunction } from './outbound-agents.js';
 
 /** A resolver that answers every name with `addresses`: the DNS answers a hostile name could have. */
 const answering =
@@ -74,7 +75,7 @@ describe('policyLookup', () => {
   });
 });
 
-describe('OutboundHttpAgent', () => {
+describe('peerDispatcher', () => {
   let server: Server;
   let port: number;
   let connections = 0;
@@ -90,16 +91,15 @@ describe('OutboundHttpAgent', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  function get(url: string, allowPrivateNetworks: boolean): Promise<string> {
-    const agent = new OutboundHttpAgent({ allowPrivateNetworks, connectTimeoutMs: 1_000 });
-    return new Promise<string>((resolve, reject) => {
-      const req = request(url, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(String(res.statusCode)));
-      });
-      req.on('error', reject);
-      req.end();
-    }).finally(() => agent.destroy());
+  async function get(url: string, allowPrivateNetworks: boolean | null): Promise<string> {
+    const dispatcher = peerDispatcher({ allowPrivateNetworks, connectTimeoutMs: 1_000, connections: 4 });
+    try {
+      const response = await request(url, { dispatcher });
+      await response.body.dump();
+      return String(response.statusCode);
+    } finally {
+      await dispatcher.destroy();
+    }
   }
 
   it.each([
@@ -125,5 +125,10 @@ describe('OutboundHttpAgent', () => {
       message: '[::ffff:a9fe:a9fe] is a cloud metadata address',
     });
     expect(connections).toBe(before);
+  });
+
+  it('without address rules (the Agent runtime), any address is reached', async () => {
+    expect(await get(`http://127.0.0.1:${port}/`, null)).toBe('200');
+    expect(await get(`http://[::1]:${port}/`, null)).toBe('200');
   });
 });

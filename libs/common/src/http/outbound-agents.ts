@@ -1,38 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import {
-  RequestFilteringHttpAgent,
-  RequestFilteringHttpsAgent,
-  type RequestFilteringAgentOptions,
-} from 'request-filtering-agent';
+import { Agent, buildConnector } from 'undici';
 import { AddressBlockedError, refusedAddressRule } from './address-policy.js';
 
-export const CONNECT_TIMEOUT_CODE = 'ECONNECT_TIMEOUT';
-
-/** Adds a connect timeout: the request timeout alone would let a black-holed SYN eat the whole budget. */
-function withConnectTimeout(socket: Duplex | Socket, timeoutMs: number): Duplex | Socket {
-  const net = socket as Socket;
-  if (!net.connecting) return socket;
-  const timer = setTimeout(() => {
-    net.destroy(
-      Object.assign(new Error(`Connection not established within ${timeoutMs} ms`), { code: CONNECT_TIMEOUT_CODE }),
-    );
-  }, timeoutMs);
-  const clear = (): void => clearTimeout(timer);
-  net.once('connect', clear);
-  net.once('close', clear);
-  return socket;
-}
-
-export interface OutboundAgentOptions {
-  allowPrivateNetworks: boolean;
-  connectTimeoutMs: number;
-}
-
-function filterOptions(options: OutboundAgentOptions): RequestFilteringAgentOptions {
-  return { allowPrivateIPAddress: options.allowPrivateNetworks, allowMetaIPAddress: false };
-}
+export const CONNECT_TIMEOUT_CODE = 'UND_ERR_CONNECT_TIMEOUT';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
@@ -46,7 +16,6 @@ type Resolver = (
  * A DNS lookup that refuses a name when any of its addresses is one the outbound network policy refuses, in any
  * notation (an IPv4-mapped or IPv4-compatible AAAA answer is judged by the IPv4 address it carries). The error
  * names the rule, not the address: an internal name's address is not shown to whoever set the webhook URL.
- * request-filtering-agent wraps this lookup with its own, narrower check.
  */
 export function policyLookup(allowPrivateNetworks: boolean, resolve: Resolver = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
@@ -62,54 +31,37 @@ export function policyLookup(allowPrivateNetworks: boolean, resolve: Resolver = 
   };
 }
 
-type ConnectOptions = Parameters<RequestFilteringHttpAgent['createConnection']>[0];
-type ConnectListener = Parameters<RequestFilteringHttpAgent['createConnection']>[1];
-type CreateConnection = (options: ConnectOptions, listener?: ConnectListener) => Duplex | Socket;
-
-/** A socket that fails at once, as request-filtering-agent answers a refused IP literal. */
-function refusedSocket(error: Error, listener?: ConnectListener): Socket {
-  const socket = new Socket();
-  if (listener) listener(error, socket);
-  else process.nextTick(() => socket.destroy(error));
-  return socket;
+/** What a peer's connections may reach and how long connecting may take: a setting of the one HTTP client. */
+export interface PeerPolicy {
+  /**
+   * The outbound network policy (client servers: an address a tenant typed): `false` refuses loopback and private
+   * ranges, `true` allows them; metadata, link-local and unspecified addresses are refused either way. `null`: no
+   * address rules (a Platform service the operator configured, such as the Agent runtime).
+   */
+  allowPrivateNetworks: boolean | null;
+  connectTimeoutMs: number;
+  /** Keep-alive connections per origin at most. */
+  connections: number;
 }
 
-/** IP literals never reach the lookup: they are judged here, before request-filtering-agent's narrower check. */
-function connect(
-  outbound: OutboundAgentOptions,
-  lookup: LookupFunction,
-  create: CreateConnection,
-  options: ConnectOptions,
-  listener?: ConnectListener,
-): Duplex | Socket {
-  const host = options.host ?? '';
-  const rule = refusedAddressRule(host, outbound.allowPrivateNetworks);
-  if (rule) return refusedSocket(new AddressBlockedError(host, rule, false), listener);
-  return withConnectTimeout(create({ ...options, lookup } as ConnectOptions, listener), outbound.connectTimeoutMs);
-}
-
-export class OutboundHttpAgent extends RequestFilteringHttpAgent {
-  private readonly lookup: LookupFunction;
-
-  constructor(private readonly outbound: OutboundAgentOptions) {
-    super({ keepAlive: true, maxSockets: 64, ...filterOptions(outbound) });
-    this.lookup = policyLookup(outbound.allowPrivateNetworks);
-  }
-
-  override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return connect(this.outbound, this.lookup, (o, l) => super.createConnection(o, l), options, listener);
-  }
-}
-
-export class OutboundHttpsAgent extends RequestFilteringHttpsAgent {
-  private readonly lookup: LookupFunction;
-
-  constructor(private readonly outbound: OutboundAgentOptions) {
-    super({ keepAlive: true, maxSockets: 64, ...filterOptions(outbound) });
-    this.lookup = policyLookup(outbound.allowPrivateNetworks);
-  }
-
-  override createConnection(options: ConnectOptions, listener?: ConnectListener): Duplex | Socket {
-    return connect(this.outbound, this.lookup, (o, l) => super.createConnection(o, l), options, listener);
-  }
+/**
+ * A keep-alive connection pool (undici) for one kind of peer. Under an address policy, an IP literal is judged before
+ * any connection and every DNS answer before it is used; a refusal fails the request with AddressBlockedError.
+ */
+export function peerDispatcher(policy: PeerPolicy): Agent {
+  const { allowPrivateNetworks, connectTimeoutMs } = policy;
+  if (allowPrivateNetworks === null)
+    return new Agent({ connections: policy.connections, connect: { timeout: connectTimeoutMs } });
+  const connector = buildConnector({ timeout: connectTimeoutMs, lookup: policyLookup(allowPrivateNetworks) });
+  return new Agent({
+    connections: policy.connections,
+    connect: (options, callback) => {
+      const rule = refusedAddressRule(options.hostname, allowPrivateNetworks);
+      if (rule) {
+        callback(new AddressBlockedError(options.hostname, rule, false), null);
+        return;
+      }
+      connector(options, callback);
+    },
+  });
 }

@@ -21,8 +21,9 @@ const HTML_ENTITIES: Readonly<Record<string, string>> = {
 };
 
 /**
- * What an HTTP client actually sends of a header value: axios trims it, strips C0 controls and DEL, and drops what
- * is beyond Latin-1. A token stored before webhookToken had to be visible ASCII may differ from what was sent.
+ * What the HTTP client sends of a header value (OutboundHttpClient applies this to every header it is given): C0
+ * controls, DEL and what is beyond Latin-1 dropped, then trimmed. A token stored before webhookToken had to be
+ * visible ASCII may differ from what was sent.
  */
 export function asSentInHeader(secret: string): string {
   const kept = Array.from(secret).filter((char) => {
