@@ -4,6 +4,7 @@ import { ChatsAndMessages1795465990153 } from './1795465990153-ChatsAndMessages.
 import { ChatLanes1795700000000 } from './1795700000000-ChatLanes.js';
 import { InboundRateLimit1796500000000 } from './1796500000000-InboundRateLimit.js';
 import { HotLaneClaims1796500000001 } from './1796500000001-HotLaneClaims.js';
+import { DataLifecycle1796600000000 } from './1796600000000-DataLifecycle.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: Function[] = [
   ChatLanes1795700000000,
   InboundRateLimit1796500000000,
   HotLaneClaims1796500000001,
+  DataLifecycle1796600000000,
 ];

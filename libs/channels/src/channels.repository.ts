@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from '#tenancy';
 import { ChannelEntity } from './channel.entity.js';
 
-export type NewChannel = Omit<ChannelEntity, 'id' | 'createdAt' | 'updatedAt' | 'agent'>;
+export type NewChannel = Omit<ChannelEntity, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'agent'>;
 
 @Injectable()
 export class ChannelsRepository {

@@ -66,6 +66,7 @@ export {
   type DocumentedError,
 } from './errors/api-docs.js';
 export { uuid7 } from './ids/uuid7.js';
+export { parseDuration, formatDuration, DURATION_RULE, MAX_DURATION_SECONDS } from './time/duration.js';
 export { Coalescer } from './batching/coalescer.js';
 export { textProblem, isWellFormedText, scrubText, wellFormedExcerpt } from './text/well-formed.js';
 export { redactSecrets } from './text/redact-secrets.js';

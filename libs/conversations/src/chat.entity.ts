@@ -9,6 +9,7 @@ import { ChannelEntity } from '#channels';
 @Entity({ name: 'chats' })
 @Index('chats_channel_client_chat_key', ['channelId', 'clientChatId'], { unique: true })
 @Index('chats_channel_last_message_idx', ['channelId', 'lastMessageAt'])
+@Index('chats_channel_visitor_idx', ['channelId', 'visitorId'])
 @Index('chats_agent_due_idx', ['agentDueAt'], { where: '"agent_due_at" IS NOT NULL' })
 @Index('chats_send_due_idx', ['sendDueAt'], { where: '"send_due_at" IS NOT NULL' })
 export class ChatEntity {

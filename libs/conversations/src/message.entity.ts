@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { ChannelEntity } from '#channels';
 import { ChatEntity } from './chat.entity.js';
 import type { InboundStatus, MessageDirection, OutboundStatus } from './message-status.js';
 
@@ -13,6 +12,7 @@ import type { InboundStatus, MessageDirection, OutboundStatus } from './message-
   where: '"client_message_id" IS NOT NULL',
 })
 @Index('messages_chat_created_idx', ['chatId', 'createdAt'])
+@Index('messages_ended_idx', ['tenantId', 'createdAt'], { where: `"status" IN ('answered', 'delivered', 'failed')` })
 @Index('messages_chat_pending_idx', ['chatId', 'createdAt', 'id'], { where: `"status" IN ('received', 'queued')` })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -21,12 +21,9 @@ export class MessageEntity {
   @Column({ name: 'tenant_id', type: 'uuid' })
   tenantId!: string;
 
+  /** The chat's channel, kept with each message; no foreign key (the chat's is enough). */
   @Column({ name: 'channel_id', type: 'uuid' })
   channelId!: string;
-
-  @ManyToOne(() => ChannelEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'channel_id' })
-  channel?: ChannelEntity;
 
   @Column({ name: 'chat_id', type: 'uuid' })
   chatId!: string;

@@ -28,6 +28,10 @@ export interface AppConfigFields {
   httpHeadersTimeoutMs: number;
   /** Node's requestTimeout: the whole request, body included, must arrive within this. */
   httpRequestTimeoutMs: number;
+  /** MESSAGE_RETENTION: how long an ended message is kept, unless its tenant has its own. */
+  messageRetentionSeconds: number;
+  /** RETENTION_SWEEP_INTERVAL: how often a worker runs the retention sweep and the purge of deleted data. */
+  retentionSweepIntervalSeconds: number;
   role: Role;
   migrateOnStart: boolean;
   logLevel: LogLevel;
@@ -52,6 +56,8 @@ export class AppConfig implements AppConfigFields {
   readonly inboundBurst!: number;
   readonly httpHeadersTimeoutMs!: number;
   readonly httpRequestTimeoutMs!: number;
+  readonly messageRetentionSeconds!: number;
+  readonly retentionSweepIntervalSeconds!: number;
   readonly role!: Role;
   readonly migrateOnStart!: boolean;
   readonly logLevel!: LogLevel;

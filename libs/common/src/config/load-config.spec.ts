@@ -51,6 +51,8 @@ describe('loadConfig', () => {
       httpRequestTimeoutMs: 30_000,
       inboundRatePerSecond: 100,
       inboundBurst: 500,
+      messageRetentionSeconds: 30 * 86_400,
+      retentionSweepIntervalSeconds: 60,
     });
     expect(config.secretsKey).toEqual(Buffer.alloc(32, 1));
     expect(config.runsHttp && config.runsWorkers).toBe(true);
@@ -135,6 +137,9 @@ describe('loadConfig', () => {
     ['OUTBOUND_ALLOW_PRIVATE_NETWORKS', 'maybe', 'OUTBOUND_ALLOW_PRIVATE_NETWORKS must be true or false'],
     ['DELIVERY_RETRY_DELAYS_MS', '1000,-5', 'DELIVERY_RETRY_DELAYS_MS must be comma-separated whole milliseconds'],
     ['ROLE', 'boss', 'ROLE must be one of all, api, worker'],
+    ['MESSAGE_RETENTION', '30', 'MESSAGE_RETENTION must be a whole number and a unit d, h, m or s'],
+    ['MESSAGE_RETENTION', '0d', 'MESSAGE_RETENTION must be a whole number and a unit d, h, m or s'],
+    ['RETENTION_SWEEP_INTERVAL', '1w', 'RETENTION_SWEEP_INTERVAL must be a whole number and a unit d, h, m or s'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
     ['NODE_ENV', 'staging', 'NODE_ENV must be production, development or test'],
     ['HTTP_HEADERS_TIMEOUT_MS', 'soon', 'HTTP_HEADERS_TIMEOUT_MS must be whole milliseconds from 1000 to 600000'],
@@ -163,10 +168,14 @@ describe('loadConfig', () => {
         HTTP_REQUEST_TIMEOUT_MS: '5000',
         INBOUND_RATE_LIMIT_PER_SECOND: '20',
         INBOUND_RATE_LIMIT_BURST: '40',
+        MESSAGE_RETENTION: '2m',
+        RETENTION_SWEEP_INTERVAL: '5s',
       },
       devSecrets,
     );
     expect(config).toMatchObject({
+      messageRetentionSeconds: 120,
+      retentionSweepIntervalSeconds: 5,
       deliveryRetryDelaysMs: [10, 20, 30],
       role: 'worker',
       runsHttp: false,

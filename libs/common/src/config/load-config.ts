@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppConfig, LOG_LEVELS, ROLES, type LogLevel, type NodeEnv, type Role } from './app-config.js';
 import { ConfigError } from './config.error.js';
+import { DURATION_RULE, parseDuration } from '../time/duration.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -25,6 +26,10 @@ export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 30_000;
 const HTTP_TIMEOUT_RANGE_MS = [1_000, 600_000] as const;
 
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30000, 120000, 600000, 1800000, 3600000] as const;
+
+/** How long an ended message is kept (a tenant can have its own), and how often the retention sweep runs. */
+export const DEFAULT_MESSAGE_RETENTION_SECONDS = 30 * 86_400;
+export const DEFAULT_RETENTION_SWEEP_INTERVAL_SECONDS = 60;
 
 /** What deploy/channel-service.env holds where the operator must put a value of their own. */
 export const PLACEHOLDER = 'CHANGE_ME';
@@ -105,6 +110,18 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     read('HTTP_REQUEST_TIMEOUT_MS'),
     problems,
   );
+  const messageRetentionSeconds = parseDurationVariable(
+    'MESSAGE_RETENTION',
+    read('MESSAGE_RETENTION'),
+    DEFAULT_MESSAGE_RETENTION_SECONDS,
+    problems,
+  );
+  const retentionSweepIntervalSeconds = parseDurationVariable(
+    'RETENTION_SWEEP_INTERVAL',
+    read('RETENTION_SWEEP_INTERVAL'),
+    DEFAULT_RETENTION_SWEEP_INTERVAL_SECONDS,
+    problems,
+  );
   const role = parseEnum<Role>('ROLE', read('ROLE'), ROLES, 'all', problems);
   const migrateOnStart = parseBoolean('MIGRATE_ON_START', read('MIGRATE_ON_START'), databaseUrl === null, problems);
   const logLevel = parseEnum<LogLevel>('LOG_LEVEL', read('LOG_LEVEL'), LOG_LEVELS, 'info', problems);
@@ -140,6 +157,8 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     inboundBurst,
     httpHeadersTimeoutMs,
     httpRequestTimeoutMs,
+    messageRetentionSeconds,
+    retentionSweepIntervalSeconds,
     role,
     migrateOnStart,
     logLevel,
@@ -214,6 +233,14 @@ function parsePositiveInt(name: string, value: string | undefined, fallback: num
   if (value === undefined) return fallback;
   if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 100_000) return Number(value);
   problems.push(`${name} must be a whole number from 1 to 100000, not "${value}".`);
+  return fallback;
+}
+
+function parseDurationVariable(name: string, value: string | undefined, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback;
+  const seconds = parseDuration(value);
+  if (seconds !== null) return seconds;
+  problems.push(`${name} must be ${DURATION_RULE}, not "${value}".`);
   return fallback;
 }
 
