@@ -1,5 +1,12 @@
-import { Body, Controller, Get, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
 import { TenantGuard, TenantId } from '#tenancy';
@@ -29,12 +36,15 @@ export class AgentsController {
   })
   @ApiOkResponse({ type: AgentDto, description: 'Updated.' })
   @ApiCreatedResponse({ type: AgentDto, description: 'Created.' })
-  @ApiErrors([
-    400,
-    'VALIDATION_FAILED',
-    'The request is invalid: check trained.',
-    [{ field: 'trained', message: 'trained must be a boolean value' }],
-  ])
+  @ApiErrors(
+    [
+      400,
+      'VALIDATION_FAILED',
+      'The request is invalid: check trained.',
+      [{ field: 'trained', message: 'trained must be a boolean value' }],
+    ],
+    [409, 'CONFLICT', "Agent a-1 is still being deleted (its channels' data is being removed); try again in a minute."],
+  )
   async put(
     @TenantId() tenantId: string,
     @Param('agentId') agentId: string,
@@ -59,6 +69,18 @@ export class AgentsController {
   @ApiErrors(AGENT_NOT_FOUND)
   get(@TenantId() tenantId: string, @AgentIdParam() agentId: string): Promise<AgentDto> {
     return this.agents.get(tenantId, agentId);
+  }
+
+  @Delete(':agentId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      "Delete an agent with its channels: gone from the API at once, the channels' webhooks answer 400, nothing more is delivered; their chats and messages are removed in the background (docs/operations.md, Data lifecycle).",
+  })
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors(AGENT_NOT_FOUND)
+  delete(@TenantId() tenantId: string, @AgentIdParam() agentId: string): Promise<void> {
+    return this.agents.delete(tenantId, agentId);
   }
 
   @Post(':agentId/channels')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '#common';
 import type { AgentEntity } from './agent.entity.js';
 import { AgentsRepository } from './agents.repository.js';
+import { ChannelLookup } from './channel-lookup.js';
 import { AGENT_ID_PATTERN, type AgentDto, type PutAgentDto } from './channels.dto.js';
 
 export function toAgentDto(agent: AgentEntity): AgentDto {
@@ -20,7 +21,10 @@ export function agentNotFound(): AppError {
 
 @Injectable()
 export class AgentsService {
-  constructor(private readonly agents: AgentsRepository) {}
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly lookup: ChannelLookup,
+  ) {}
 
   async put(tenantId: string, agentId: string, body: PutAgentDto): Promise<{ agent: AgentDto; created: boolean }> {
     if (!AGENT_ID_PATTERN.test(agentId)) {
@@ -28,8 +32,18 @@ export class AgentsService {
         { field: 'agentId', message: 'agentId must be 1 to 64 characters of A-Z, a-z, 0-9, _, . and -' },
       ]);
     }
-    const { agent, created } = await this.agents.upsert(tenantId, agentId, body.title, body.trained);
-    return { agent: toAgentDto(agent), created };
+    const upserted = await this.agents.upsert(tenantId, agentId, body.title, body.trained);
+    if (!upserted)
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `Agent ${agentId} is still being deleted (its channels' data is being removed); try again in a minute.`,
+      );
+    return { agent: toAgentDto(upserted.agent), created: upserted.created };
+  }
+
+  async delete(tenantId: string, agentId: string): Promise<void> {
+    if (!AGENT_ID_PATTERN.test(agentId) || !(await this.agents.softDelete(tenantId, agentId))) throw agentNotFound();
+    this.lookup.forgetAll();
   }
 
   async get(tenantId: string, agentId: string): Promise<AgentDto> {

@@ -43,10 +43,17 @@ export class ChannelsRepository {
       .find({ where: { tenantId, agentId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /**
+   * Gone from the API and the webhook at once (inactive); the data lifecycle worker removes its chats and messages in
+   * bounded batches, then the row.
+   */
   async delete(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const result = await this.dataSource.getRepository(ChannelEntity).delete({ tenantId, id });
-    return (result.affected ?? 0) > 0;
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE channels SET deleted_at = now(), active = false WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING 1`,
+      [tenantId, id],
+    )) as [unknown[], number];
+    return affected > 0;
   }
 
   findByTokenHash(tokenHash: Buffer): Promise<ChannelEntity | null> {

@@ -129,13 +129,24 @@ function claimSql(lane: Lane, extraColumns: string, head: string, joins: string)
     FROM claimed cl ${joins}`;
 }
 
+/**
+ * A deleted channel's chats are never handed to a worker: nothing more goes to the Agent or the client server for
+ * them, even in the moment before the claims learn to skip the channel (a chat claimed then waits for the purge).
+ */
+const DELIVERING_CHANNEL = 'JOIN channels ch ON ch.id = cl.channel_id AND ch.deleted_at IS NULL';
+
+/** How often the claims re-read which channels are deleted and waiting for the purge. */
+export const RETIRED_REFRESH_MS = 2_000;
+
+const RETIRED_CHANNELS = prepared('lanes_retired_channels', `SELECT id FROM channels WHERE deleted_at IS NOT NULL`);
+
 const CLAIM_AGENT = prepared(
   'lanes_claim_agent',
   claimSql(
     'agent',
     `ch.agent_id AS "agentId", cl.visitor_id AS "visitorId", cl.variables`,
     `json_build_object('id', m.id, 'text', m.text, 'clientMessageId', m.client_message_id, 'attempts', m.attempts, 'scheduleBase', m.schedule_base)`,
-    'JOIN channels ch ON ch.id = cl.channel_id',
+    DELIVERING_CHANNEL,
   ),
 );
 
@@ -146,7 +157,7 @@ const CLAIM_SEND = prepared(
     `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted"`,
     `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'attempts', m.attempts,
                      'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`,
-    'JOIN channels ch ON ch.id = cl.channel_id',
+    DELIVERING_CHANNEL,
   ),
 );
 
@@ -267,6 +278,10 @@ const DEPTH = prepared('lanes_depth', `${depthSql('agent')} UNION ALL ${depthSql
 /** The chat lanes' SQL: claim, settle, release and depth. Prepared statements, each its own transaction. */
 @Injectable()
 export class ChatLanesRepository {
+  /** Deleted channels whose chats the purge has not removed yet: the claims skip them like a full channel. */
+  private retired: string[] = [];
+  private retiredReadAt = 0;
+
   constructor(private readonly statements: PreparedStatements) {}
 
   claimAgent(limits: ClaimLimits): Promise<AgentClaim[]> {
@@ -278,7 +293,8 @@ export class ChatLanesRepository {
   }
 
   private claim<T>(statement: PreparedStatement, limits: ClaimLimits): Promise<T[]> {
-    const full = [...limits.headroom].filter(([, room]) => room <= 0).map(([channel]) => channel);
+    this.refreshRetired();
+    const full = [...[...limits.headroom].filter(([, room]) => room <= 0).map(([channel]) => channel), ...this.retired];
     const room = Object.fromEntries([...limits.headroom].filter(([, n]) => n > 0));
     return this.statements.run<T>(statement, [limits.limit, full, JSON.stringify(room), limits.perChannel, LEASE_MS]);
   }
@@ -302,6 +318,17 @@ export class ChatLanesRepository {
       JSON.stringify(claims.map((claim) => ({ chat_id: claim.chatId, lease: claim.lease }))),
       claims.map((claim) => claim.chatId),
     ]);
+  }
+
+  /** Re-reads the deleted channels at most every RETIRED_REFRESH_MS, without holding up the claim that asks. */
+  private refreshRetired(): void {
+    const now = Date.now();
+    if (now - this.retiredReadAt < RETIRED_REFRESH_MS) return;
+    this.retiredReadAt = now;
+    this.statements
+      .run<{ id: string }>(RETIRED_CHANNELS, [])
+      .then((rows) => (this.retired = rows.map((row) => row.id)))
+      .catch(() => (this.retiredReadAt = 0));
   }
 
   /** Chats per lane: due now, waiting out a backoff, held by a worker. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,7 +9,14 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrors, PathId, UNAUTHORIZED_DOC, type DocumentedError } from '#common';
 import { OperatorGuard } from './auth.guards.js';
-import { ApiKeyDto, ApiKeySummaryDto, CreateTenantDto, CreatedTenantDto, TenantDto } from './tenants.dto.js';
+import {
+  ApiKeyDto,
+  ApiKeySummaryDto,
+  CreateTenantDto,
+  CreatedTenantDto,
+  TenantDto,
+  UpdateTenantDto,
+} from './tenants.dto.js';
 import { TenantsService, apiKeyNotFound, isUuid, tenantNotFound } from './tenants.service.js';
 
 const OPERATOR_ONLY: DocumentedError = [
@@ -44,6 +51,33 @@ export class TenantsController {
   @ApiOkResponse({ type: [TenantDto] })
   list(): Promise<TenantDto[]> {
     return this.tenants.list();
+  }
+
+  @Patch(':tenantId')
+  @ApiOperation({
+    summary: "Change a tenant's name or message retention (null returns the retention to MESSAGE_RETENTION).",
+  })
+  @ApiOkResponse({ type: TenantDto })
+  @ApiErrors(
+    [404, 'NOT_FOUND', 'Tenant not found.'],
+    [
+      400,
+      'VALIDATION_FAILED',
+      'The request is invalid: check messageRetention.',
+      [
+        {
+          field: 'messageRetention',
+          message:
+            'messageRetention must be a whole number and a unit d, h, m or s (e.g. 30d, 12h, 2m), from 1s to 3650d, or null for the default',
+        },
+      ],
+    ],
+  )
+  update(
+    @PathId('tenantId', isUuid, tenantNotFound) tenantId: string,
+    @Body() body: UpdateTenantDto,
+  ): Promise<TenantDto> {
+    return this.tenants.update(tenantId, body);
   }
 
   @Get(':tenantId/api-keys')

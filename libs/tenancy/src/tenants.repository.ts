@@ -21,6 +21,28 @@ export class TenantsRepository {
     return this.dataSource.getRepository(TenantEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** Changes what is given (undefined leaves a field as it is); null when there is no such live tenant. */
+  async update(
+    tenantId: string,
+    changes: { name?: string; messageRetentionSeconds?: number | null },
+  ): Promise<TenantEntity | null> {
+    const rows = (await this.dataSource.query(
+      `UPDATE tenants SET name = CASE WHEN $2 THEN $3 ELSE name END,
+              message_retention_seconds = CASE WHEN $4 THEN $5::int ELSE message_retention_seconds END
+       WHERE id = $1 AND deleted_at IS NULL
+       RETURNING id, name, message_retention_seconds AS "messageRetentionSeconds", created_at AS "createdAt"`,
+      [
+        tenantId,
+        changes.name !== undefined,
+        changes.name ?? null,
+        changes.messageRetentionSeconds !== undefined,
+        changes.messageRetentionSeconds ?? null,
+      ],
+    )) as [Pick<TenantEntity, 'id' | 'name' | 'messageRetentionSeconds' | 'createdAt'>[], number];
+    const row = rows[0][0];
+    return row ? Object.assign(new TenantEntity(), row, { deletedAt: null }) : null;
+  }
+
   findTenant(tenantId: string): Promise<TenantEntity | null> {
     return this.dataSource.getRepository(TenantEntity).findOneBy({ id: tenantId });
   }

@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, AppError, ErrorCode, constantTimeEquals, randomToken, sha256 } from '#common';
+import {
+  AppConfig,
+  AppError,
+  ErrorCode,
+  constantTimeEquals,
+  formatDuration,
+  parseDuration,
+  randomToken,
+  sha256,
+} from '#common';
 import type { Caller } from './caller.js';
+import type { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
 
 const API_KEY_PREFIX = 'csk_';
@@ -9,7 +19,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface TenantView {
   id: string;
   name: string;
+  messageRetention: string;
+  messageRetentionSource: 'tenant' | 'default';
   createdAt: Date;
+}
+
+export interface TenantChanges {
+  name?: string;
+  /** A duration; null: back to MESSAGE_RETENTION. */
+  messageRetention?: string | null;
 }
 
 export interface ApiKeySummary {
@@ -35,11 +53,36 @@ export class TenantsService {
   async create(name: string): Promise<TenantView & { apiKey: string; apiKeyId: string }> {
     const apiKey = newApiKey();
     const { tenant, key } = await this.tenants.createWithKey(name, sha256(apiKey));
-    return { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt, apiKey, apiKeyId: key.id };
+    return { ...this.view(tenant), apiKey, apiKeyId: key.id };
   }
 
   async list(): Promise<TenantView[]> {
-    return (await this.tenants.list()).map(({ id, name, createdAt }) => ({ id, name, createdAt }));
+    return (await this.tenants.list()).map((tenant) => this.view(tenant));
+  }
+
+  async update(tenantId: string, changes: TenantChanges): Promise<TenantView> {
+    const retention =
+      changes.messageRetention === undefined
+        ? undefined
+        : changes.messageRetention === null
+          ? null
+          : parseDuration(changes.messageRetention);
+    const tenant = isUuid(tenantId)
+      ? await this.tenants.update(tenantId, { name: changes.name, messageRetentionSeconds: retention })
+      : null;
+    if (!tenant) throw tenantNotFound();
+    return this.view(tenant);
+  }
+
+  private view(tenant: TenantEntity): TenantView {
+    const own = tenant.messageRetentionSeconds;
+    return {
+      id: tenant.id,
+      name: tenant.name,
+      messageRetention: formatDuration(own ?? this.config.messageRetentionSeconds),
+      messageRetentionSource: own === null ? 'default' : 'tenant',
+      createdAt: tenant.createdAt,
+    };
   }
 
   async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
