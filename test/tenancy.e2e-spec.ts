@@ -21,7 +21,15 @@ describe('tenants and API keys (operator)', () => {
   it('creates a tenant and shows its API key once', async () => {
     const res = await operator(t).post('/api/v1/tenants', { name: 'Acme' });
     expect(res.status).toBe(201);
-    expect(Object.keys(res.body).sort()).toEqual(['apiKey', 'apiKeyId', 'createdAt', 'id', 'name']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'apiKey',
+      'apiKeyId',
+      'createdAt',
+      'id',
+      'messageRetention',
+      'messageRetentionSource',
+      'name',
+    ]);
     expect(res.body).toMatchObject({
       name: 'Acme',
       apiKey: expect.stringMatching(/^csk_[A-Za-z0-9_-]{43}$/),
@@ -31,7 +39,13 @@ describe('tenants and API keys (operator)', () => {
     const list = await operator(t).get('/api/v1/tenants');
     expect(list.status).toBe(200);
     const listed = (list.body as Record<string, unknown>[]).find((tenant) => tenant.id === res.body.id);
-    expect(listed).toEqual({ id: res.body.id, name: 'Acme', createdAt: res.body.createdAt });
+    expect(listed).toEqual({
+      id: res.body.id,
+      name: 'Acme',
+      messageRetention: '30d',
+      messageRetentionSource: 'default',
+      createdAt: res.body.createdAt,
+    });
     expect(list.text).not.toContain(res.body.apiKey);
   });
 

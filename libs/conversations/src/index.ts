@@ -16,3 +16,5 @@ export {
   type OutboundDraft,
   type Button,
 } from './replies.js';
+export { DataLifecycleWorker, type SweepResult } from './lifecycle/data-lifecycle.worker.js';
+export { ENDED_STATUSES } from './message-status.js';

@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { ChannelLookup, ChannelsRepository, channelNotFound } from '#channels';
+import { isWellFormedText, scrubText } from '#common';
 import { isUuid, tenantNotFound } from '#tenancy';
 import { channelChatIdOf, clientChatIdOf } from '../chat.entity.js';
 import { ConversationsRepository } from '../conversations.repository.js';
@@ -30,6 +31,8 @@ export class DataLifecycleService {
     visitorId: string,
   ): Promise<{ chats: number; messages: number }> {
     await this.requireChannel(tenantId, channelId);
+    // No visitor.id is ill-formed text (the webhook refuses it): nothing to erase, and nothing for the SQL to choke on.
+    if (!isWellFormedText(visitorId)) return { chats: 0, messages: 0 };
     return this.repository.eraseVisitor(tenantId, channelId, visitorId);
   }
 
@@ -46,8 +49,8 @@ export class DataLifecycleService {
     const write = async (text: string): Promise<void> => {
       if (!out.write(text)) await once(out, 'drain');
     };
-    await write(`{"visitorId":${JSON.stringify(visitorId)},"chats":[`);
-    const chats = await this.repository.visitorChats(tenantId, channelId, visitorId);
+    await write(`{"visitorId":${JSON.stringify(scrubText(visitorId))},"chats":[`);
+    const chats = isWellFormedText(visitorId) ? await this.repository.visitorChats(tenantId, channelId, visitorId) : [];
     for (const [index, chat] of chats.entries()) {
       const head = {
         chatId: clientChatIdOf(chat),

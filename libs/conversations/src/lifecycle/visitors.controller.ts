@@ -1,25 +1,14 @@
-import { Controller, Delete, Get, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ChannelIdParam } from '#channels';
-import { ApiErrors, AppError, ErrorCode, PathId, UNAUTHORIZED_DOC, anyText } from '#common';
+import { ApiErrors, UNAUTHORIZED_DOC } from '#common';
 import { TenantGuard, TenantId } from '#tenancy';
 import { ErasedVisitorDto, VisitorExportDto } from './data-lifecycle.dto.js';
 import { DataLifecycleService } from './data-lifecycle.service.js';
 
-/**
- * `{visitorId}`: the client's visitor.id, any well-formed text (a visitor with no chat is simply empty); text no
- * visitor.id can be (NUL, half a surrogate pair) is a 400.
- */
-const VisitorIdParam = (): ParameterDecorator =>
-  PathId(
-    'visitorId',
-    anyText,
-    () =>
-      new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check visitorId.', [
-        { field: 'visitorId', message: 'visitorId must be well-formed Unicode without NUL characters' },
-      ]),
-  );
+/** `{visitorId}`: the client's visitor.id, any text; one no chat has (ill-formed text included) is an unknown visitor. */
+const VisitorIdParam = (): ParameterDecorator => Param('visitorId');
 
 @ApiTags('visitors (tenant)')
 @ApiBearerAuth()
