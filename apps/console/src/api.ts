@@ -4,7 +4,14 @@ import { session } from './session';
 export interface Tenant {
   id: string;
   name: string;
+  /** The retention in force for the tenant's ended messages, e.g. `30d`: its own, or the service default. */
+  messageRetention: string;
+  messageRetentionSource: 'tenant' | 'default';
   createdAt: string;
+}
+export interface DeletedTenant {
+  id: string;
+  status: 'deleting';
 }
 export interface CreatedTenant extends Tenant {
   apiKey: string;
@@ -74,6 +81,10 @@ export interface Message {
   createdAt: string;
   deliveredAt?: string;
 }
+export interface ErasedVisitor {
+  chats: number;
+  messages: number;
+}
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -104,7 +115,14 @@ function expand(path: string, params: Params): string {
 
 async function call<T>(
   name: OperationName,
-  options: { params?: Params; query?: Record<string, string | undefined>; body?: unknown; token?: string } = {},
+  options: {
+    params?: Params;
+    query?: Record<string, string | undefined>;
+    body?: unknown;
+    token?: string;
+    /** The success body as a Blob (a file to save), not parsed. */
+    blob?: boolean;
+  } = {},
 ): Promise<T> {
   const operation = OPERATIONS[name];
   const token = options.token ?? session.token();
@@ -129,6 +147,7 @@ async function call<T>(
     throw new ApiError(0, 'NETWORK', 'The service did not answer. Check that it is running, then try again.');
   }
   if (response.status === operation.status) {
+    if (options.blob) return (await response.blob()) as T;
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
   let body: { error?: unknown; code?: unknown; details?: unknown } = {};
@@ -147,11 +166,16 @@ async function call<T>(
 export const api = {
   listTenants: (token?: string) => call<Tenant[]>('listTenants', { token }),
   createTenant: (name: string) => call<CreatedTenant>('createTenant', { body: { name } }),
+  /** `null` returns the tenant to the service's default retention. */
+  setRetention: (tenantId: string, messageRetention: string | null) =>
+    call<Tenant>('updateTenant', { params: { tenantId }, body: { messageRetention } }),
+  deleteTenant: (tenantId: string) => call<DeletedTenant>('deleteTenant', { params: { tenantId } }),
   listApiKeys: (tenantId: string) => call<ApiKeySummary[]>('listApiKeys', { params: { tenantId } }),
   createApiKey: (tenantId: string) => call<CreatedApiKey>('createApiKey', { params: { tenantId } }),
   revokeApiKey: (tenantId: string, keyId: string) => call<void>('revokeApiKey', { params: { tenantId, keyId } }),
   listAgents: (token?: string) => call<Agent[]>('listAgents', { token }),
   getAgent: (agentId: string) => call<Agent>('getAgent', { params: { agentId } }),
+  deleteAgent: (agentId: string) => call<void>('deleteAgent', { params: { agentId } }),
   listChannels: (agentId: string) => call<Channel[]>('listChannels', { params: { agentId } }),
   createChannel: (agentId: string, body: ChannelChanges & { type: 'omnichannel'; webhookUrl: string }) =>
     call<Channel>('createChannel', { params: { agentId }, body }),
@@ -167,4 +191,8 @@ export const api = {
   writeMessage: (channelId: string, chatId: string, text: string) =>
     call<Message>('writeMessage', { params: { channelId, chatId }, body: { text } }),
   retryMessage: (messageId: string) => call<Message>('retryMessage', { params: { messageId } }),
+  eraseVisitor: (channelId: string, visitorId: string) =>
+    call<ErasedVisitor>('eraseVisitor', { params: { channelId, visitorId } }),
+  exportVisitor: (channelId: string, visitorId: string) =>
+    call<Blob>('exportVisitor', { params: { channelId, visitorId }, blob: true }),
 };

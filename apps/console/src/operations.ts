@@ -5,7 +5,19 @@
  * property of its documented response. A renamed route or field fails that test, not the browser.
  */
 export const OPERATIONS = {
-  listTenants: { method: 'GET', path: '/api/v1/tenants', status: 200, fields: ['id', 'name', 'createdAt'] },
+  listTenants: {
+    method: 'GET',
+    path: '/api/v1/tenants',
+    status: 200,
+    fields: ['id', 'name', 'messageRetention', 'messageRetentionSource', 'createdAt'],
+  },
+  updateTenant: {
+    method: 'PATCH',
+    path: '/api/v1/tenants/{tenantId}',
+    status: 200,
+    fields: ['id', 'name', 'messageRetention', 'messageRetentionSource', 'createdAt'],
+  },
+  deleteTenant: { method: 'DELETE', path: '/api/v1/tenants/{tenantId}', status: 202, fields: ['id', 'status'] },
   createTenant: {
     method: 'POST',
     path: '/api/v1/tenants',
@@ -32,6 +44,7 @@ export const OPERATIONS = {
     status: 200,
     fields: ['agentId', 'title', 'trained', 'createdAt', 'updatedAt'],
   },
+  deleteAgent: { method: 'DELETE', path: '/api/v1/agents/{agentId}', status: 204, fields: [] },
   listChannels: { method: 'GET', path: '/api/v1/agents/{agentId}/channels', status: 200, fields: [] as string[] },
   createChannel: { method: 'POST', path: '/api/v1/agents/{agentId}/channels', status: 201, fields: [] as string[] },
   getChannel: { method: 'GET', path: '/api/v1/channels/{channelId}', status: 200, fields: [] as string[] },
@@ -76,6 +89,18 @@ export const OPERATIONS = {
     fields: ['id', 'status'],
   },
   retryMessage: { method: 'POST', path: '/api/v1/messages/{messageId}/retry', status: 202, fields: ['id', 'status'] },
+  eraseVisitor: {
+    method: 'DELETE',
+    path: '/api/v1/channels/{channelId}/visitors/{visitorId}',
+    status: 200,
+    fields: ['chats', 'messages'],
+  },
+  exportVisitor: {
+    method: 'GET',
+    path: '/api/v1/channels/{channelId}/visitors/{visitorId}/export',
+    status: 200,
+    fields: [],
+  },
 } as const satisfies Record<string, Operation>;
 
 /** The fields of a Channel, read by every operation that answers one. */

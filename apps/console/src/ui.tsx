@@ -115,6 +115,34 @@ export function useAction<A extends unknown[], R>(
   return { run, busy, error, clear: () => setError(null) };
 }
 
+/** What an action did before it moved to another screen, for that screen to say once. */
+let flashed: string | null = null;
+
+/** Keeps `message` for the next screen that calls useFlash (e.g. the list a deleted record was on). */
+export function flashNext(message: string): void {
+  flashed = message;
+}
+
+/** The message flashNext kept, taken when this screen opens (so a later screen does not repeat it). */
+export function useFlash(): string | null {
+  const [message] = useState(() => {
+    const taken = flashed;
+    flashed = null;
+    return taken;
+  });
+  return message;
+}
+
+/** A notice that a flash (or another result) left: a status, so screen readers read it after the heading. */
+export function Flash({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p class="notice ok" role="status">
+      {message}
+    </p>
+  );
+}
+
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   return new ApiError(0, 'CONSOLE', error instanceof Error ? error.message : String(error));
