@@ -10,6 +10,8 @@
 //   BENCH_DATABASE_URL  a PostgreSQL server to use (default: an embedded PostgreSQL with default settings, autovacuum
 //                       on). The local server here has autovacuum off: a soak there measures nothing real.
 //   BENCH_LOG_LEVEL     the service's LOG_LEVEL (default warn)
+//   MESSAGE_RETENTION, RETENTION_SWEEP_INTERVAL   passed to the service (e.g. MESSAGE_RETENTION=2m: the message
+//                       table's live rows and size should level off after the horizon; docs/benchmarks.md)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import pg from 'pg';
@@ -204,6 +206,7 @@ async function soak(side, url) {
       laneBytes: after.lane.bytes,
       laneDead: after.lane.dead,
       messagesBytes: after.messages.bytes,
+      messagesLive: after.messages.live,
       messagesDead: after.messages.dead,
       autovacuums: after.lane.autovacuums - before.lane.autovacuums,
       walPerMessage: deliveredInWindow ? (await walBytes(before.wal, after.wal)) / deliveredInWindow : null,
@@ -329,7 +332,7 @@ const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 function printSide(result) {
   process.stdout.write(
     `\n${result.side}: ${result.delivered}/${result.posted} delivered, lost ${result.lost}, no answer ${result.noAnswer}, WAL ${fmt(result.walPerMessage)} B/message; HOT updates: lane ${result.hot.lane.hot}/${result.hot.lane.updates}, messages ${result.hot.messages.hot}/${result.hot.messages.updates}\n` +
-      'window  p50 ms  p99 ms  max ms  webhook p99  no answer  lane MB  lane dead  msgs MB  msgs dead  autovac  WAL B/msg\n',
+      'window  p50 ms  p99 ms  max ms  webhook p99  no answer  lane MB  lane dead  msgs MB  msgs live  msgs dead  autovac  WAL B/msg\n',
   );
   if (result.slowest) {
     const { slowest } = result;
@@ -342,7 +345,7 @@ function printSide(result) {
   }
   for (const w of result.windows)
     process.stdout.write(
-      `${String(w.window).padStart(6)}  ${fmt(w.p50, 1).padStart(6)}  ${fmt(w.p99, 1).padStart(6)}  ${fmt(w.max).padStart(6)}  ${fmt(w.webhookP99, 1).padStart(11)}  ${String(w.noAnswer).padStart(9)}  ${mb(w.laneBytes).padStart(7)}  ${String(w.laneDead).padStart(9)}  ${mb(w.messagesBytes).padStart(7)}  ${String(w.messagesDead).padStart(9)}  ${String(w.autovacuums).padStart(7)}  ${fmt(w.walPerMessage).padStart(9)}\n`,
+      `${String(w.window).padStart(6)}  ${fmt(w.p50, 1).padStart(6)}  ${fmt(w.p99, 1).padStart(6)}  ${fmt(w.max).padStart(6)}  ${fmt(w.webhookP99, 1).padStart(11)}  ${String(w.noAnswer).padStart(9)}  ${mb(w.laneBytes).padStart(7)}  ${String(w.laneDead).padStart(9)}  ${mb(w.messagesBytes).padStart(7)}  ${String(w.messagesLive).padStart(9)}  ${String(w.messagesDead).padStart(9)}  ${String(w.autovacuums).padStart(7)}  ${fmt(w.walPerMessage).padStart(9)}\n`,
     );
 }
 

@@ -362,7 +362,11 @@ export function startService(databaseUrl, env = {}) {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       PLATFORM_ADMIN_TOKEN: ADMIN_TOKEN,
       SECRETS_KEY,
-      ...(process.env.CHANNEL_MAX_IN_FLIGHT ? { CHANNEL_MAX_IN_FLIGHT: process.env.CHANNEL_MAX_IN_FLIGHT } : {}),
+      ...Object.fromEntries(
+        ['CHANNEL_MAX_IN_FLIGHT', 'MESSAGE_RETENTION', 'RETENTION_SWEEP_INTERVAL']
+          .filter((name) => process.env[name])
+          .map((name) => [name, process.env[name]]),
+      ),
       // The benchmarks drive one channel past any real client server's pace: no rate limit unless one says so.
       INBOUND_RATE_LIMIT_PER_SECOND: '100000',
       INBOUND_RATE_LIMIT_BURST: '100000',
