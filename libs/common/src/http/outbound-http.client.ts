@@ -138,8 +138,9 @@ export class OutboundHttpClient implements OnApplicationShutdown {
     }
   }
 
+  /** After the lane workers' grace: a request still open then is cut, not waited for. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(Object.values(this.dispatchers).map((dispatcher) => dispatcher.close()));
+    await Promise.all(Object.values(this.dispatchers).map((dispatcher) => dispatcher.destroy()));
   }
 }
 

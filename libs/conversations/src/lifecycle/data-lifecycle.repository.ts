@@ -90,12 +90,14 @@ export class DataLifecycleRepository {
    * it removed, so the caller knows when the channel is gone.
    */
   async purgeChannelStep(channelId: string): Promise<{ messages: number; chats: number; channelGone: boolean }> {
-    const chats = (
-      (await this.dataSource.query(`SELECT id FROM chats WHERE channel_id = $1 ORDER BY id LIMIT $2`, [
-        channelId,
-        CHAT_BATCH,
-      ])) as { id: string }[]
-    ).map((row) => row.id);
+    const chats =
+      // Any CHAT_BATCH of them, in index order: sorting a large channel's chats for each step would cost more.
+      (
+        (await this.dataSource.query(`SELECT id FROM chats WHERE channel_id = $1 LIMIT $2`, [
+          channelId,
+          CHAT_BATCH,
+        ])) as { id: string }[]
+      ).map((row) => row.id);
     if (chats.length === 0) {
       const [, gone] = (await this.dataSource.query(
         `DELETE FROM channels WHERE id = $1 AND deleted_at IS NOT NULL

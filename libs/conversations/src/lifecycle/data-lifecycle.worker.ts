@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AppConfig, MetricsService } from '#common';
 import { DataLifecycleRepository, MESSAGE_BATCH, CHAT_BATCH } from './data-lifecycle.repository.js';
@@ -25,7 +25,7 @@ export interface SweepResult {
  * another transaction holds; any number of replicas may sweep at once (they share the work, never double it).
  */
 @Injectable()
-export class DataLifecycleWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DataLifecycleWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DataLifecycleWorker.name);
   private readonly removed: Counter<'kind' | 'reason'>;
   private timer: NodeJS.Timeout | undefined;
@@ -50,7 +50,8 @@ export class DataLifecycleWorker implements OnApplicationBootstrap, OnApplicatio
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database pool closes: the batch under way finishes, no further one starts. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
     await this.running?.catch(() => undefined);
