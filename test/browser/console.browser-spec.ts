@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
-import { asTenant, operator, type TestTenant } from '../support/admin-api.js';
+import { asTenant, makeChannel, makeTenant, operator, type TestTenant } from '../support/admin-api.js';
 import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
-import { postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
+import { dbQuery, postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
 import { eventually, sendMessages } from '../support/outbound.js';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
 
@@ -13,7 +13,8 @@ import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-ap
  * The console in Debian's Chromium against the real service on a real PostgreSQL, with a fake client server: the
  * operator creates a tenant and its key, the tenant signs in with that key and walks the seed's Channels tab
  * (refusal, both warnings, a clean save, a repeated title, rotation, deletion), then a chat whose reply failed is
- * retried to delivered, the Agent writes first, and the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the
+ * retried to delivered, the Agent writes first; the data lifecycle (a visitor exported and erased, an agent deleted,
+ * a tenant's retention set and the tenant deleted), and the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the
  * screenshots the README shows (docs/console).
  */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
@@ -320,6 +321,197 @@ describe('console (Chromium)', () => {
       await phone.context.close();
     }
   });
+
+  test("a visitor's data is exported, then erased from a chat screen: every chat of that visitor in the channel", async () => {
+    const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    const token = tokenOf(channel);
+    const echoes = (chatId: number) =>
+      sendMessages(client).filter((r) => (r.json as { chat_id: unknown }).chat_id === chatId).length;
+    // Two chats of v-erase, one of v-keep; each visitor message gets its echo, so every count below is settled.
+    for (const [chatId, visitorId] of [
+      [2001, 'v-erase'],
+      [2002, 'v-erase'],
+      [2003, 'v-keep'],
+    ] as const) {
+      await postEvent(t, token, visitorEvent({ chatId, visitorId, messageId: `m-${chatId}`, text: 'hi' })).expect(200);
+      await eventually(() => (echoes(chatId) > 0 ? true : undefined));
+    }
+    const countRows = async (visitorId: string) =>
+      (
+        await dbQuery<{ chats: number; messages: number }>(
+          t,
+          `SELECT (SELECT count(*)::int FROM chats WHERE channel_id = $1 AND visitor_id = $2) AS chats,
+                  (SELECT count(*)::int FROM messages m JOIN chats c ON c.id = m.chat_id
+                    WHERE c.channel_id = $1 AND c.visitor_id = $2) AS messages`,
+          [channel.id, visitorId],
+        )
+      )[0];
+    const before = await countRows('v-erase');
+    expect(before.chats).toBe(2);
+    const kept = await countRows('v-keep');
+
+    await page.goto(`/console/#/channels/${channel.id}/chats`);
+    await expectHeading(page, 'Chats of Site chat');
+    await page.getByRole('link', { name: 'Chat 2001' }).click();
+    await expectHeading(page, 'Chat 2001');
+    const visitor = page.getByRole('region', { name: 'Visitor data' });
+    await visitor.getByText('v-erase').waitFor();
+
+    // The export carries the bearer token, so it is fetched and saved as a file: both chats, with their messages.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      visitor.getByRole('button', { name: 'Export visitor data' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('visitor-v-erase.json');
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+      visitorId: string;
+      chats: { chatId: unknown; messages: unknown[] }[];
+    };
+    expect(exported.visitorId).toBe('v-erase');
+    expect(exported.chats.map((chat) => chat.chatId)).toEqual([2001, 2002]);
+    expect(exported.chats.reduce((sum, chat) => sum + chat.messages.length, 0)).toBe(before.messages);
+
+    // The confirmation says what goes: every chat of the visitor in this channel. Cancel keeps everything.
+    await visitor.getByRole('button', { name: 'Erase visitor' }).click();
+    let dialog = page.getByRole('dialog', { name: "Erase this visitor's data?" });
+    await dialog.getByText('Every chat of visitor v-erase in this channel is erased').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expectCount(dialog, 0);
+    expect(record.requests.filter((line) => /^DELETE .*\/visitors\//.test(line))).toEqual([]);
+    await visitor.getByRole('button', { name: 'Erase visitor' }).click();
+    dialog = page.getByRole('dialog', { name: "Erase this visitor's data?" });
+    await dialog.getByRole('button', { name: 'Erase visitor' }).click();
+
+    await expectHeading(page, 'Chats of Site chat');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Visitor v-erase was erased: 2 chats and ${before.messages} messages removed.` })
+      .waitFor();
+    await page.getByRole('link', { name: 'Chat 2003' }).waitFor();
+    await page.getByRole('link', { name: 'Chat 1042' }).waitFor();
+    await expectCount(page.getByRole('link', { name: /^Chat 200[12]$/ }), 0);
+    const listed = (await asTenant(t, tenant).get(`/api/v1/channels/${channel.id}/chats`)).body.items;
+    expect(listed.filter((chat: { visitorId: string }) => chat.visitorId === 'v-erase')).toEqual([]);
+    await expect(countRows('v-erase')).resolves.toEqual({ chats: 0, messages: 0 });
+    await expect(countRows('v-keep')).resolves.toEqual(kept);
+  }, 60_000);
+
+  test('the tenant deletes an agent after a confirmation: it and its channels are gone, the agents list opens', async () => {
+    await asTenant(t, tenant).put('/api/v1/agents/old-bot', { title: 'Old bot', trained: true });
+    const channel = await makeChannel(t, tenant, 'old-bot', { title: 'Old site', webhookUrl: client.url });
+    await page.goto('/console/#/agents');
+    await page.getByRole('link', { name: 'Old bot' }).click();
+    await expectHeading(page, 'Old bot');
+    await channelRegion(page, 'Old site Inactive').waitFor();
+
+    await page.getByRole('button', { name: 'Delete agent' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Delete this agent?' });
+    await dialog.getByText('is deleted with all its channels').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expectCount(dialog, 0);
+    expect((await asTenant(t, tenant).get('/api/v1/agents/old-bot')).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Delete agent' }).click();
+    dialog = page.getByRole('dialog', { name: 'Delete this agent?' });
+    await dialog.getByRole('button', { name: 'Delete agent' }).click();
+    await expectHeading(page, 'Agents');
+    await page.getByRole('status').filter({ hasText: 'The agent “Old bot” was deleted with its channels.' }).waitFor();
+    await page.getByRole('link', { name: 'Support bot' }).waitFor();
+    await expectCount(page.getByRole('link', { name: 'Old bot' }), 0);
+    expect(new URL(page.url()).hash).toBe('#/agents');
+    expect((await asTenant(t, tenant).get('/api/v1/agents/old-bot')).status).toBe(404);
+    expect((await asTenant(t, tenant).get(`/api/v1/channels/${String(channel.id)}`)).status).toBe(404);
+    const [row] = await dbQuery<{ live: number }>(
+      t,
+      `SELECT count(*)::int AS live FROM agents WHERE tenant_id = $1 AND agent_id = 'old-bot' AND deleted_at IS NULL`,
+      [tenant.id],
+    );
+    expect(row.live).toBe(0);
+  });
+
+  test("the operator sets a tenant's retention (a bad value refused), returns it to the default, deletes a tenant", async () => {
+    const globex = await makeTenant(t, 'Globex');
+    secrets.push(globex.apiKey);
+    const tenantRow = async (name: string) =>
+      (await operator(t).get('/api/v1/tenants')).body.find((x: { name: string }) => x.name === name);
+    const ownSeconds = async (): Promise<number | null> =>
+      (
+        await dbQuery<{ seconds: number | null }>(
+          t,
+          'SELECT message_retention_seconds AS seconds FROM tenants WHERE id = $1',
+          [tenant.id],
+        )
+      )[0].seconds;
+    const defaultRetention = (await tenantRow('Acme')).messageRetention as string;
+
+    // The operator's screen, in a tab of its own (the tenant stays signed in on the first one).
+    const admin = await openPage(browser, { baseUrl: t.baseUrl });
+    try {
+      const p = admin.page;
+      await p.goto('/console');
+      await p.getByLabel('API key or operator token').fill(TEST_ADMIN_TOKEN);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await expectHeading(p, 'Tenants');
+      const acme = p.getByRole('listitem').filter({ has: p.getByRole('heading', { name: 'Acme' }) });
+      await acme.getByText(`Message retention: ${defaultRetention} default`).waitFor();
+      await expect(acme.getByLabel('Message retention').inputValue()).resolves.toBe('');
+      await expectCount(acme.getByRole('button', { name: 'Use the default retention for Acme' }), 0);
+
+      await acme.getByLabel('Message retention').fill('7d');
+      await acme.getByRole('button', { name: 'Save the retention of Acme' }).click();
+      await acme.getByRole('status').filter({ hasText: "Saved: Acme's ended messages are kept 7d." }).waitFor();
+      await acme.getByText('Message retention: 7d set for this tenant').waitFor();
+      expect(await tenantRow('Acme')).toMatchObject({ messageRetention: '7d', messageRetentionSource: 'tenant' });
+      await expect(ownSeconds()).resolves.toBe(7 * 86_400);
+
+      // A value the API refuses: its sentence and field detail are shown, nothing changes.
+      await acme.getByLabel('Message retention').fill('2 weeks');
+      await acme.getByRole('button', { name: 'Save the retention of Acme' }).click();
+      const refusal = acme.getByRole('alert');
+      await refusal.getByText('check messageRetention').waitFor();
+      await refusal.getByText(/messageRetention must be a whole number and a unit d, h, m or s/).waitFor();
+      expect(await tenantRow('Acme')).toMatchObject({ messageRetention: '7d', messageRetentionSource: 'tenant' });
+      await expect(ownSeconds()).resolves.toBe(7 * 86_400);
+
+      // Use default sends null: the service default applies again.
+      await acme.getByRole('button', { name: 'Use the default retention for Acme' }).click();
+      await acme.getByText(`Message retention: ${defaultRetention} default`).waitFor();
+      await expectCount(refusal, 0);
+      await expect(acme.getByLabel('Message retention').inputValue()).resolves.toBe('');
+      expect(await tenantRow('Acme')).toMatchObject({
+        messageRetention: defaultRetention,
+        messageRetentionSource: 'default',
+      });
+      await expect(ownSeconds()).resolves.toBeNull();
+
+      // Delete Globex after the confirmation (Cancel first keeps it).
+      const globexItem = p.getByRole('listitem').filter({ has: p.getByRole('heading', { name: 'Globex' }) });
+      await globexItem.getByRole('button', { name: 'Delete tenant Globex' }).click();
+      let dialog = p.getByRole('dialog', { name: 'Delete this tenant?' });
+      await dialog.getByText('its API keys stop working at once').waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expectCount(dialog, 0);
+      expect(await tenantRow('Globex')).toBeDefined();
+      await globexItem.getByRole('button', { name: 'Delete tenant Globex' }).click();
+      dialog = p.getByRole('dialog', { name: 'Delete this tenant?' });
+      await dialog.getByRole('button', { name: 'Delete tenant' }).click();
+      await p.getByRole('status').filter({ hasText: 'Globex was deleted' }).waitFor();
+      await expectCount(globexItem, 0);
+      await expectCount(p.getByRole('heading', { name: 'Acme' }), 1);
+      expect(await tenantRow('Globex')).toBeUndefined();
+      const refused = await request(t.baseUrl).get('/api/v1/agents').set('authorization', `Bearer ${globex.apiKey}`);
+      expect(refused.status).toBe(401);
+      const [row] = await dbQuery<{ live: number }>(
+        t,
+        'SELECT count(*)::int AS live FROM tenants WHERE id = $1 AND deleted_at IS NULL',
+        [globex.id],
+      );
+      expect(row.live).toBe(0);
+      expect(admin.record.errors).toEqual([]);
+    } finally {
+      await admin.context.close();
+    }
+  }, 60_000);
 
   test('sign out clears the key; it was never in a URL, localStorage or a log line', async () => {
     await page.goto('/console/#/agents');

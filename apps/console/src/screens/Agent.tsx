@@ -1,7 +1,17 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, type Agent as AgentRecord, type Channel, type ChannelChanges, type ChannelWarning } from '../api';
 import { href } from '../router';
-import { ConfirmDialog, CopyButton, ErrorNotice, Loading, ScreenHeading, Show, useAction, useLoad } from '../ui';
+import {
+  ConfirmDialog,
+  CopyButton,
+  ErrorNotice,
+  Loading,
+  ScreenHeading,
+  Show,
+  flashNext,
+  useAction,
+  useLoad,
+} from '../ui';
 
 /** A channel on the Channels tab: saved (it has `channel`) or a draft added with "Add another channel". */
 interface Entry {
@@ -359,6 +369,13 @@ function ChannelsTab({ agent }: { agent: AgentRecord }) {
 
 export function Agent({ agentId }: { agentId: string }) {
   const agent = useLoad(() => api.getAgent(agentId), [agentId]);
+  const [confirming, setConfirming] = useState(false);
+  const remove = useAction(async (record: AgentRecord) => {
+    await api.deleteAgent(record.agentId);
+    flashNext(`The agent “${record.title ?? record.agentId}” was deleted with its channels.`);
+    // Replaced, not pushed: Back must not lead to the deleted agent.
+    location.replace(href.agents());
+  });
   return (
     <main>
       <nav aria-label="Breadcrumb" class="crumbs">
@@ -376,6 +393,26 @@ export function Agent({ agentId }: { agentId: string }) {
                 <span class="badge warn">not trained: its channels cannot be activated</span>
               )}
             </p>
+            <div class="actions">
+              <button type="button" class="danger" disabled={remove.busy} onClick={() => setConfirming(true)}>
+                {remove.busy ? 'Deleting…' : 'Delete agent'}
+              </button>
+            </div>
+            {remove.error && <ErrorNotice error={remove.error} />}
+            {confirming && (
+              <ConfirmDialog
+                title="Delete this agent?"
+                confirm="Delete agent"
+                danger
+                onConfirm={() => void remove.run(record)}
+                onClose={() => setConfirming(false)}
+              >
+                <p>
+                  “{record.title ?? record.agentId}” is deleted with all its channels, their chats and messages. The
+                  channels' App.Chatbots webhook URLs stop working at once. This cannot be undone.
+                </p>
+              </ConfirmDialog>
+            )}
             <div role="tablist" aria-label="Agent settings" class="tabs">
               <button type="button" role="tab" id="tab-channels" aria-selected="true" aria-controls="panel-channels">
                 Channels

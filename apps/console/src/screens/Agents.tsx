@@ -1,12 +1,14 @@
 import { api } from '../api';
 import { href } from '../router';
-import { ScreenHeading, Show, Time, useLoad } from '../ui';
+import { Flash, ScreenHeading, Show, Time, useFlash, useLoad } from '../ui';
 
 export function Agents() {
   const agents = useLoad(() => api.listAgents(), []);
+  const flash = useFlash();
   return (
     <main>
       <ScreenHeading>Agents</ScreenHeading>
+      <Flash message={flash} />
       <p class="muted">
         The Platform registers your agents here after each training. Open an agent to configure its channels.
       </p>

@@ -1,7 +1,17 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, type Message } from '../api';
+import { api, type Chat as ChatRecord, type Message } from '../api';
 import { href } from '../router';
-import { ErrorNotice, ScreenHeading, Show, Time, useAction, useInterval, useLoad } from '../ui';
+import {
+  ConfirmDialog,
+  ErrorNotice,
+  ScreenHeading,
+  Show,
+  Time,
+  flashNext,
+  useAction,
+  useInterval,
+  useLoad,
+} from '../ui';
 import { knownChats } from './Chats';
 
 const REFRESH_MS = 3000;
@@ -42,6 +52,109 @@ async function readChat(
     cursor = result.nextCursor;
   }
   return pages;
+}
+
+/** Pages of the chats list read to find a chat opened by its link (no list seen in this tab), 50 chats each. */
+const LOOKUP_PAGES = 20;
+
+/** The chat as the chats list shows it (its client chat id, its visitor): from the list seen, or read from it. */
+async function findChat(channelId: string, chatId: string): Promise<ChatRecord | null> {
+  const known = knownChats.get(chatId);
+  if (known) return known;
+  let cursor: string | undefined;
+  for (let page = 0; page < LOOKUP_PAGES; page += 1) {
+    const result = await api.listChats(channelId, cursor);
+    for (const chat of result.items) knownChats.set(chat.id, chat);
+    const found = result.items.find((chat) => chat.id === chatId);
+    if (found) return found;
+    if (!result.nextCursor) return null;
+    cursor = result.nextCursor;
+  }
+  return null;
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Saves `blob` as a file: the export needs the bearer token, so it is fetched, not linked. */
+function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Export and erasure of the chat's visitor: every chat of that visitor.id in this channel, not only this one. */
+function VisitorData({
+  channelId,
+  chat,
+  onErasing,
+}: {
+  channelId: string;
+  chat: ChatRecord;
+  /** True while the erasure runs (the screen stops refreshing the chat), false again if it failed. */
+  onErasing: (erasing: boolean) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const exported = useAction(async () => {
+    const blob = await api.exportVisitor(channelId, chat.visitorId);
+    saveFile(blob, `visitor-${chat.visitorId.replace(/[^\w.-]+/g, '_')}.json`);
+  });
+  const erase = useAction(async () => {
+    onErasing(true);
+    let erased;
+    try {
+      erased = await api.eraseVisitor(channelId, chat.visitorId);
+    } catch (error) {
+      onErasing(false);
+      throw error;
+    }
+    knownChats.delete(chat.id);
+    flashNext(
+      `Visitor ${chat.visitorId} was erased: ${counted(erased.chats, 'chat')} and ${counted(erased.messages, 'message')} removed.`,
+    );
+    // Replaced, not pushed: Back must not lead to the erased chat.
+    location.replace(href.chats(channelId));
+  });
+  const busy = exported.busy || erase.busy;
+  return (
+    <section class="card visitor" aria-labelledby="visitor-data-title">
+      <h2 id="visitor-data-title">Visitor data</h2>
+      <p class="hint">
+        Visitor <code>{chat.visitorId}</code>: the export holds every chat of this visitor in this channel with its
+        messages; erasing removes them.
+      </p>
+      <div class="actions">
+        <button type="button" class="secondary" disabled={busy} onClick={() => void exported.run()}>
+          {exported.busy ? 'Exporting…' : 'Export visitor data'}
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)}>
+          {erase.busy ? 'Erasing…' : 'Erase visitor'}
+        </button>
+      </div>
+      {exported.error && <ErrorNotice error={exported.error} />}
+      {erase.error && <ErrorNotice error={erase.error} />}
+      {confirming && (
+        <ConfirmDialog
+          title="Erase this visitor's data?"
+          confirm="Erase visitor"
+          danger
+          onConfirm={() => void erase.run()}
+          onClose={() => setConfirming(false)}
+        >
+          <p>
+            Every chat of visitor <code>{chat.visitorId}</code> in this channel is erased with all its messages, pending
+            replies included: not only this chat. Nothing more is sent for them. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
 }
 
 function Content({ message }: { message: Message }) {
@@ -156,13 +269,18 @@ export function Chat({ channelId, chatId }: { channelId: string; chatId: string 
     shown.current = pages;
     return pages;
   }, [channelId, chatId, wanted]);
-  useInterval(messages.refresh, REFRESH_MS);
+  // Stops while the visitor is being erased: the chat is about to be gone, and a refresh would only say so.
+  const erasing = useRef(false);
+  useInterval(() => {
+    if (!erasing.current) messages.refresh();
+  }, REFRESH_MS);
+  const chat = useLoad(() => findChat(channelId, chatId), [channelId, chatId]);
   /** After a change made here (a retry, a message written), read everything again. */
   const readAgain = (): void => {
     shown.current = undefined;
     void messages.reload();
   };
-  const known = knownChats.get(chatId);
+  const known = chat.data ?? knownChats.get(chatId);
   return (
     <main>
       <nav aria-label="Breadcrumb" class="crumbs">
@@ -207,6 +325,13 @@ export function Chat({ channelId, chatId }: { channelId: string; chatId: string 
         }}
       </Show>
       <WriteFirst channelId={channelId} chatId={chatId} onSent={readAgain} />
+      {known ? (
+        <VisitorData channelId={channelId} chat={known} onErasing={(now) => (erasing.current = now)} />
+      ) : (
+        chat.state === 'ready' && (
+          <p class="muted">This chat is not on the channel's chats list, so its visitor is not known here.</p>
+        )
+      )}
     </main>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Chat } from '../api';
 import { href } from '../router';
-import { ErrorNotice, ScreenHeading, Show, Time, readPages, useInterval, useLoad } from '../ui';
+import { ErrorNotice, Flash, ScreenHeading, Show, Time, readPages, useFlash, useInterval, useLoad } from '../ui';
 
 /** Client chat ids seen on the chats list, so the chat screen can title itself without another request. */
 export const knownChats = new Map<string, Chat>();
@@ -15,6 +15,7 @@ export function Chats({ channelId }: { channelId: string }) {
   const [pages, setPages] = useState(1);
   const chats = useLoad(() => readPages((cursor) => api.listChats(channelId, cursor), pages), [channelId, pages]);
   useInterval(chats.refresh, REFRESH_MS);
+  const flash = useFlash();
 
   return (
     <main>
@@ -23,6 +24,7 @@ export function Chats({ channelId }: { channelId: string }) {
         {channel.data && <a href={href.agent(channel.data.agentId)}>{channel.data.agentId}</a>} ›
       </nav>
       <ScreenHeading>Chats{channel.data ? ` of ${channel.data.title || 'an untitled channel'}` : ''}</ScreenHeading>
+      <Flash message={flash} />
       {channel.error && <ErrorNotice error={channel.error} onRetry={() => void channel.reload()} />}
       <p class="muted">Newest activity first. This list refreshes every {REFRESH_MS / 1000} seconds.</p>
       <Show loaded={chats} what="chats">

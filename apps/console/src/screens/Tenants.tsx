@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, type Tenant } from '../api';
 import { ConfirmDialog, CopyButton, ErrorNotice, ScreenHeading, Show, Time, useAction, useLoad } from '../ui';
 
@@ -109,15 +109,115 @@ function TenantKeys({
   );
 }
 
+/** The tenant's own retention as the field shows it: empty when the default applies. */
+function ownRetention(tenant: Tenant): string {
+  return tenant.messageRetentionSource === 'tenant' ? tenant.messageRetention : '';
+}
+
+/** How long the tenant's ended messages are kept: set here, or back to the service default (null). */
+function Retention({ tenant, onSaved }: { tenant: Tenant; onSaved: () => Promise<void> }) {
+  const id = useId();
+  const [value, setValue] = useState(() => ownRetention(tenant));
+  const [notice, setNotice] = useState('');
+  const save = useAction(async (retention: string | null) => {
+    setNotice('');
+    const saved = await api.setRetention(tenant.id, retention);
+    setValue(ownRetention(saved));
+    setNotice(
+      saved.messageRetentionSource === 'tenant'
+        ? `Saved: ${tenant.name}'s ended messages are kept ${saved.messageRetention}.`
+        : `Saved: ${tenant.name} uses the default retention (${saved.messageRetention}).`,
+    );
+    await onSaved();
+  });
+  const submit = (retention: string | null): void => {
+    if ((retention ?? '') === ownRetention(tenant)) {
+      save.clear();
+      setNotice('Nothing to save: the retention was not changed.');
+      return;
+    }
+    void save.run(retention);
+  };
+  return (
+    <div class="retention">
+      <p class="retention-now">
+        Message retention: <strong>{tenant.messageRetention}</strong>{' '}
+        {tenant.messageRetentionSource === 'tenant' ? (
+          <span class="badge">set for this tenant</span>
+        ) : (
+          <span class="badge">default</span>
+        )}
+      </p>
+      <form
+        class="inline-form"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          const typed = value.trim();
+          submit(typed === '' ? null : typed);
+        }}
+      >
+        <div class="field">
+          <label for={`${id}-retention`}>Message retention</label>
+          <input
+            id={`${id}-retention`}
+            value={value}
+            placeholder="e.g. 7d, 12h"
+            spellcheck={false}
+            aria-describedby={`${id}-retention-hint`}
+            onInput={(event) => {
+              setValue(event.currentTarget.value);
+              setNotice('');
+            }}
+          />
+        </div>
+        <button type="submit" disabled={save.busy} aria-label={`Save the retention of ${tenant.name}`}>
+          {save.busy ? 'Saving…' : 'Save'}
+        </button>
+        {tenant.messageRetentionSource === 'tenant' && (
+          <button
+            type="button"
+            class="secondary"
+            disabled={save.busy}
+            aria-label={`Use the default retention for ${tenant.name}`}
+            onClick={() => submit(null)}
+          >
+            Use default
+          </button>
+        )}
+      </form>
+      <p id={`${id}-retention-hint`} class="hint">
+        How long ended messages are kept: a whole number and d, h, m or s, from 1s to 3650d. Empty: the service default.
+      </p>
+      {save.error && <ErrorNotice error={save.error} />}
+      {notice && (
+        <p class="notice ok" role="status">
+          {notice}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function Tenants() {
   const tenants = useLoad(() => api.listTenants(), []);
   const [name, setName] = useState('');
   const [shown, setShown] = useState<ShownKey | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Tenant | null>(null);
+  const [deleted, setDeleted] = useState('');
   const create = useAction(async (tenantName: string) => {
     const created = await api.createTenant(tenantName);
     setName('');
+    setDeleted('');
     setShown({ tenantName: created.name, apiKey: created.apiKey });
+    await tenants.reload();
+  });
+  const remove = useAction(async (tenant: Tenant) => {
+    setDeleted('');
+    await api.deleteTenant(tenant.id);
+    if (open === tenant.id) setOpen(null);
+    setDeleted(`${tenant.name} was deleted: its API keys no longer work and its data is being removed.`);
     await tenants.reload();
   });
   return (
@@ -140,6 +240,12 @@ export function Tenants() {
         </button>
       </form>
       {create.error && <ErrorNotice error={create.error} />}
+      {remove.error && <ErrorNotice error={remove.error} />}
+      {deleted && (
+        <p class="notice ok" role="status">
+          {deleted}
+        </p>
+      )}
       <Show loaded={tenants} what="tenants">
         {(list) =>
           list.length === 0 ? (
@@ -155,16 +261,28 @@ export function Tenants() {
                         <code>{tenant.id}</code> · created <Time value={tenant.createdAt} />
                       </p>
                     </div>
-                    <button
-                      type="button"
-                      class="secondary"
-                      aria-expanded={open === tenant.id}
-                      aria-label={`API keys of ${tenant.name}`}
-                      onClick={() => setOpen(open === tenant.id ? null : tenant.id)}
-                    >
-                      API keys
-                    </button>
+                    <div class="tenant-actions">
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-expanded={open === tenant.id}
+                        aria-label={`API keys of ${tenant.name}`}
+                        onClick={() => setOpen(open === tenant.id ? null : tenant.id)}
+                      >
+                        API keys
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        disabled={remove.busy}
+                        aria-label={`Delete tenant ${tenant.name}`}
+                        onClick={() => setDeleting(tenant)}
+                      >
+                        Delete tenant
+                      </button>
+                    </div>
                   </div>
+                  <Retention tenant={tenant} onSaved={tenants.reload} />
                   {open === tenant.id && <TenantKeys tenant={tenant} onKey={setShown} keyShown={shown !== null} />}
                 </li>
               ))}
@@ -172,6 +290,20 @@ export function Tenants() {
           )
         }
       </Show>
+      {deleting && (
+        <ConfirmDialog
+          title="Delete this tenant?"
+          confirm="Delete tenant"
+          danger
+          onConfirm={() => void remove.run(deleting)}
+          onClose={() => setDeleting(null)}
+        >
+          <p>
+            “{deleting.name}” is offboarded: its API keys stop working at once, its channels stop receiving and sending,
+            and its agents, channels, chats and messages are removed. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
     </main>
   );
 }
