@@ -12,7 +12,7 @@ import {
 } from './support/admin-api.js';
 import { startFakeClientServer, type FakeClientServer } from './support/fake-client-server.js';
 import { dbQuery, postEvent, visitorEvent } from './support/inbound.js';
-import { eventually, sendMessages } from './support/outbound.js';
+import { eventually, sendMessages, startFakeAgentRuntime } from './support/outbound.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const NO_ACTIVE_CHANNEL = { error: 'There is no active channel for received event.' };
@@ -409,6 +409,38 @@ describe('data lifecycle: retention, erasure, export, offboarding (docs/operatio
       });
       expect((await asTenant(t, acme).put('/api/v1/agents/a-old', { trained: true })).status).toBe(201);
       expect(await rowsOf(acme.id)).toMatchObject({ agents: 2, channels: 1, chats: 1, messages: 2 });
+    });
+  });
+
+  describe('an Agent call under way when its visitor is erased', () => {
+    it('finishes, but its answer writes nothing and nothing is sent', async () => {
+      const runtime = await startFakeAgentRuntime();
+      const withAgent = await startTestApp({ env: { LOG_LEVEL: 'warn', AGENT_RUNTIME_URL: runtime.url } });
+      try {
+        runtime.respondWith(() => ({ status: 200, body: { replies: [{ text: 'a late reply' }] }, delayMs: 800 }));
+        const acme = await makeTenant(withAgent, 'Slow agent');
+        await makeAgent(withAgent, acme, 'a-1');
+        const channel = await makeActiveChannel(withAgent, acme, 'a-1', { webhookUrl: `${client.url}/hooks` });
+        const chat = unique('slow');
+        await postEvent(
+          withAgent,
+          channel.token,
+          visitorEvent({ chatId: chat, visitorId: 'v-slow', messageId: unique('m') }),
+        ).expect(200);
+        await eventually(() => (runtime.stats.inFlight > 0 ? true : undefined));
+
+        const res = await asTenant(withAgent, acme).delete(`/api/v1/channels/${channel.id}/visitors/v-slow`);
+        expect(res.body).toEqual({ chats: 1, messages: 1 });
+        await eventually(() => (runtime.stats.inFlight === 0 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+
+        expect(sendsFor(chat)).toEqual([]);
+        expect(await dbQuery(withAgent, `SELECT 1 FROM chats WHERE client_chat_id = $1`, [chat])).toEqual([]);
+        expect(await dbQuery(withAgent, `SELECT 1 FROM messages WHERE text = 'a late reply'`)).toEqual([]);
+      } finally {
+        await withAgent.close();
+        await runtime.close();
+      }
     });
   });
 });

@@ -72,6 +72,7 @@ export class ChannelEntity {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
   /** Set when deleted: hidden from every find (TypeORM's soft delete), its data removed in the background. */
   @DeleteDateColumn({ name: 'deleted_at', type: 'timestamptz' })
   deletedAt!: Date | null;
