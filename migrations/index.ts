@@ -5,6 +5,7 @@ import { ChatLanes1795700000000 } from './1795700000000-ChatLanes.js';
 import { InboundRateLimit1796500000000 } from './1796500000000-InboundRateLimit.js';
 import { HotLaneClaims1796500000001 } from './1796500000001-HotLaneClaims.js';
 import { DataLifecycle1796600000000 } from './1796600000000-DataLifecycle.js';
+import { ChannelCapabilities1796600000001 } from './1796600000001-ChannelCapabilities.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: Function[] = [
   InboundRateLimit1796500000000,
   HotLaneClaims1796500000001,
   DataLifecycle1796600000000,
+  ChannelCapabilities1796600000001,
 ];

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 const CHANNEL_KEYS = [
   'active',
   'agentId',
+  'capabilities',
   'createdAt',
   'id',
   'inboundRateLimit',

@@ -10,6 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { AgentEntity } from './agent.entity.js';
+import type { ChannelCapabilities } from './capabilities.js';
 
 export const CHANNEL_TYPES = ['omnichannel'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
@@ -66,6 +67,10 @@ export class ChannelEntity {
   /** The channel's inbound burst (a full bucket); null: INBOUND_RATE_LIMIT_BURST. */
   @Column({ name: 'inbound_burst', type: 'integer', nullable: true })
   inboundBurst!: number | null;
+
+  /** What the client server accepts beyond the seed's protocol (capabilities.ts); `{}`: the defaults. */
+  @Column({ name: 'capabilities', type: 'jsonb', default: () => "'{}'" })
+  capabilities!: Partial<ChannelCapabilities>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -14,6 +14,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { FILE_MODES, MARKDOWN_MODES, MAX_MESSAGE_LENGTH_LIMIT } from './capabilities.js';
 import { CHANNEL_TYPES, type ChannelType } from './channel.entity.js';
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -78,6 +79,57 @@ export class InboundRateLimitDto {
   burst!: number;
 }
 
+/** What the client server accepts beyond the seed's protocol; each field absent keeps its value (on create: off). */
+export class CapabilitiesDto {
+  @ApiPropertyOptional({
+    enum: FILE_MODES,
+    example: 'file',
+    description: "'link' (default): a reply's file is sent as its URL in a text; 'file': as a file_operator message.",
+  })
+  @IsOptional()
+  @IsIn(FILE_MODES)
+  files?: 'link' | 'file';
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_MESSAGE_LENGTH_LIMIT,
+    example: 1000,
+    description:
+      'null (default): text replies are sent whole; a number: a longer text reply is sent as several messages of at most this many characters (code points), split at word boundaries.',
+  })
+  @ValidateIf((_object, value) => value !== undefined && value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MESSAGE_LENGTH_LIMIT)
+  maxMessageLength?: number | null;
+
+  @ApiPropertyOptional({
+    enum: MARKDOWN_MODES,
+    example: 'strip',
+    description:
+      "'pass' (default): text as the Agent wrote it; 'strip': Markdown converted to plain text, links keeping their URL.",
+  })
+  @IsOptional()
+  @IsIn(MARKDOWN_MODES)
+  markdown?: 'pass' | 'strip';
+}
+
+export class CapabilitiesInForceDto {
+  @ApiProperty({ enum: FILE_MODES, example: 'link' })
+  files!: 'link' | 'file';
+
+  @ApiProperty({ type: Number, nullable: true, example: null })
+  maxMessageLength!: number | null;
+
+  @ApiProperty({ enum: MARKDOWN_MODES, example: 'pass' })
+  markdown!: 'pass' | 'strip';
+}
+
+const CAPABILITIES_DESCRIPTION =
+  "What the client server accepts beyond the seed's protocol (docs/protocol.md, Extensions), all off by default. Only the fields given change.";
+
 const RATE_LIMIT_DESCRIPTION =
   "The channel's own inbound rate limit; past it the webhook answers 429 with Retry-After. Absent: unchanged (on create: the default). null: back to the default (INBOUND_RATE_LIMIT_PER_SECOND, INBOUND_RATE_LIMIT_BURST).";
 
@@ -127,6 +179,12 @@ export class CreateChannelDto {
   @ValidateNested()
   @Type(() => InboundRateLimitDto)
   inboundRateLimit?: InboundRateLimitDto | null;
+
+  @ApiPropertyOptional({ type: CapabilitiesDto, description: CAPABILITIES_DESCRIPTION })
+  @PresentNotNull()
+  @ValidateNested()
+  @Type(() => CapabilitiesDto)
+  capabilities?: CapabilitiesDto;
 }
 
 /**
@@ -180,6 +238,12 @@ export class UpdateChannelDto {
   @ValidateNested()
   @Type(() => InboundRateLimitDto)
   inboundRateLimit?: InboundRateLimitDto | null;
+
+  @ApiPropertyOptional({ type: CapabilitiesDto, description: CAPABILITIES_DESCRIPTION })
+  @PresentNotNull()
+  @ValidateNested()
+  @Type(() => CapabilitiesDto)
+  capabilities?: CapabilitiesDto;
 }
 
 export class ChannelWarningDto {
@@ -229,6 +293,12 @@ export class ChannelDto {
     description: 'The inbound rate limit in force (docs/protocol.md, row 2a).',
   })
   inboundRateLimit!: InboundRateLimitInForceDto;
+
+  @ApiProperty({
+    type: CapabilitiesInForceDto,
+    description: 'The capabilities in force (docs/protocol.md, Extensions).',
+  })
+  capabilities!: CapabilitiesInForceDto;
 
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
   createdAt!: Date;

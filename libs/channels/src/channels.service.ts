@@ -5,6 +5,7 @@ import { agentNotFound } from './agents.service.js';
 import { AgentsRepository } from './agents.repository.js';
 import type { ChannelEntity } from './channel.entity.js';
 import type { ChannelDto, CreateChannelDto, UpdateChannelDto } from './channels.dto.js';
+import { DEFAULT_CAPABILITIES, capabilitiesOf, type ChannelCapabilities } from './capabilities.js';
 import { ChannelLookup } from './channel-lookup.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { checkWebhookUrl, normalWebhookUrl } from './webhook-url.rule.js';
@@ -49,6 +50,7 @@ export class ChannelsService {
       webhookTokenEncrypted: body.webhookToken == null ? null : this.secrets.seal(body.webhookToken),
       inboundRatePerSecond: body.inboundRateLimit?.perSecond ?? null,
       inboundBurst: body.inboundRateLimit?.burst ?? null,
+      capabilities: ownCapabilities({}, body.capabilities),
     });
     const warnings = active ? await this.runActivationChecks(channel) : [];
     return { ...this.toDto(channel), warnings };
@@ -76,6 +78,8 @@ export class ChannelsService {
         current.inboundRatePerSecond = body.inboundRateLimit?.perSecond ?? null;
         current.inboundBurst = body.inboundRateLimit?.burst ?? null;
       }
+      if (body.capabilities !== undefined)
+        current.capabilities = ownCapabilities(current.capabilities, body.capabilities);
       if (body.active !== undefined) current.active = body.active;
       if (webhookUrl !== undefined) current.webhookUrl = webhookUrl;
       if (body.webhookToken !== undefined) {
@@ -157,8 +161,23 @@ export class ChannelsService {
         channel.inboundRatePerSecond !== null && channel.inboundBurst !== null
           ? { perSecond: channel.inboundRatePerSecond, burst: channel.inboundBurst, source: 'channel' }
           : { perSecond: this.config.inboundRatePerSecond, burst: this.config.inboundBurst, source: 'default' },
+      capabilities: capabilitiesOf(channel.capabilities),
       createdAt: channel.createdAt,
       updatedAt: channel.updatedAt,
     };
   }
+}
+
+/** What is stored: the channel's own settings, the given fields over the stored ones, defaults left out. */
+function ownCapabilities(
+  stored: Partial<ChannelCapabilities>,
+  given: Partial<ChannelCapabilities> | undefined,
+): Partial<ChannelCapabilities> {
+  const merged = {
+    ...capabilitiesOf(stored),
+    ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)),
+  };
+  return Object.fromEntries(
+    Object.entries(merged).filter(([key, value]) => DEFAULT_CAPABILITIES[key as keyof ChannelCapabilities] !== value),
+  );
 }

@@ -6,3 +6,9 @@ export { AgentsRepository } from './agents.repository.js';
 export { ChannelLookup, LOOKUP_TTL_MS, type ActiveChannel } from './channel-lookup.js';
 export { channelNotFound } from './channels.service.js';
 export { ChannelIdParam, AgentIdParam } from './path-params.js';
+export {
+  capabilitiesOf,
+  DEFAULT_CAPABILITIES,
+  MAX_MESSAGE_LENGTH_LIMIT,
+  type ChannelCapabilities,
+} from './capabilities.js';

@@ -53,11 +53,11 @@ export class MessageDto {
   direction!: string;
 
   @ApiProperty({
-    enum: ['visitor', 'file_visitor', 'keyboard_response', 'operator', 'keyboard'],
+    enum: ['visitor', 'file_visitor', 'keyboard_response', 'operator', 'file_operator', 'keyboard'],
     example: 'visitor',
     description:
       'The protocol kind: inbound visitor | file_visitor | keyboard_response (as the client sent it); outbound ' +
-      'operator (text, or a file link) | keyboard (buttons).',
+      'operator (text, or a file link) | file_operator (a file, on a channel with capabilities.files "file") | keyboard (buttons).',
   })
   kind!: string;
 
@@ -66,6 +66,12 @@ export class MessageDto {
 
   @ApiPropertyOptional({ example: [[{ id: '1', text: 'Yes' }]] })
   buttons?: unknown[];
+
+  @ApiPropertyOptional({
+    example: { url: 'https://files.example.com/a.pdf', name: 'a.pdf', mediaType: 'application/pdf' },
+    description: "An outbound file reply's file, whether it was sent as a file_operator message or as its link.",
+  })
+  file?: { url: string; name?: string; mediaType?: string };
 
   @ApiPropertyOptional({ example: 'm-1' })
   clientMessageId?: string;
@@ -126,8 +132,9 @@ export class WriteMessageDto {
   buttons?: unknown[];
 
   @ApiPropertyOptional({
-    example: { url: 'https://files.example.com/a.pdf', name: 'a.pdf' },
-    description: 'Sent as a link: an operator message whose text is the URL.',
+    example: { url: 'https://files.example.com/a.pdf', name: 'a.pdf', mediaType: 'application/pdf' },
+    description:
+      'Sent as a file_operator message on a channel with capabilities.files "file"; otherwise as a link: an operator message whose text is the URL.',
   })
   @IsOptional()
   @IsObject()

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChannelsRepository, channelNotFound } from '#channels';
+import { ChannelsRepository, capabilitiesOf, channelNotFound, type ChannelEntity } from '#channels';
 import { AppError, ErrorCode, uuid7, type FieldError } from '#common';
 import { ChatLanes } from '#lanes';
 import { channelChatIdOf, clientChatIdOf } from './chat.entity.js';
@@ -84,9 +84,9 @@ export class ConversationsService {
         problems,
       );
     }
-    await this.requireChannel(tenantId, channelId);
+    const channel = await this.requireChannel(tenantId, channelId);
     const id = await this.requireChat(tenantId, channelId, chatId);
-    const drafts = draftsFor([reply]).map((draft) => ({ ...draft, id: uuid7() }));
+    const drafts = draftsFor([reply], capabilitiesOf(channel.capabilities)).map((draft) => ({ ...draft, id: uuid7() }));
     const rows = await this.lanes.transaction(
       (tx) => this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
       (inserted) => (inserted.length > 0 ? 'send' : null),
@@ -103,7 +103,9 @@ export class ConversationsService {
     return id;
   }
 
-  private async requireChannel(tenantId: string, channelId: string): Promise<void> {
-    if (!(await this.channels.find(tenantId, channelId))) throw channelNotFound();
+  private async requireChannel(tenantId: string, channelId: string): Promise<ChannelEntity> {
+    const channel = await this.channels.find(tenantId, channelId);
+    if (!channel) throw channelNotFound();
+    return channel;
   }
 }

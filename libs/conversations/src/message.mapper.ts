@@ -7,6 +7,7 @@ export interface MessageRow {
   kind: string;
   text: string | null;
   buttons: unknown[] | null;
+  payload: { file?: { url: string; name?: string; mediaType?: string } } | null;
   clientMessageId: string | null;
   status: string;
   attempts: number;
@@ -29,6 +30,7 @@ export function messageColumns(alias = 'messages'): string {
     `${a('kind')}`,
     `${a('text')}`,
     `${a('buttons')}`,
+    `${a('payload')}`,
     `${a('client_message_id')} AS "clientMessageId"`,
     `${a('status')}`,
     `${a('attempts')}`,
@@ -46,6 +48,7 @@ export function toMessage(row: MessageRow): MessageDto {
     kind: row.kind,
     text: row.text,
     ...(row.buttons === null ? {} : { buttons: row.buttons }),
+    ...(row.payload?.file ? { file: row.payload.file } : {}),
     ...(row.clientMessageId === null ? {} : { clientMessageId: row.clientMessageId }),
     status: row.status,
     attempts: row.attempts,

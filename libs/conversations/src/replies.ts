@@ -1,4 +1,6 @@
+import { DEFAULT_CAPABILITIES, type ChannelCapabilities } from '#channels';
 import { textProblem, type FieldError } from '#common';
+import { plainText, splitText } from './reply-format.js';
 
 export interface Button {
   id: string;
@@ -9,12 +11,12 @@ export interface Button {
 export interface AgentReply {
   text?: string;
   buttons?: Button[][];
-  file?: { url: string; name?: string };
+  file?: { url: string; name?: string; mediaType?: string };
 }
 
-/** One `send_message` to be: an `operator` text or link, or a `keyboard`. */
+/** One `send_message` to be: an `operator` text or link, a `file_operator` file, or a `keyboard`. */
 export interface OutboundDraft {
-  kind: 'operator' | 'keyboard';
+  kind: 'operator' | 'file_operator' | 'keyboard';
   text: string | null;
   buttons: Button[][] | null;
   payload: Record<string, unknown> | null;
@@ -47,6 +49,8 @@ function stringProblem(value: unknown): string | null {
 }
 
 const ABSOLUTE_URL = /^https?:\/\/\S+$/i;
+/** type/subtype with RFC 6838's characters, at most 255 in all. */
+const MEDIA_TYPE = /^(?=.{3,255}$)[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/;
 
 /** Checks one reply, collecting every problem with its path; unknown keys are ignored, as the protocol does. */
 export function readReply(value: unknown, path: string, problems: FieldError[]): AgentReply | null {
@@ -86,6 +90,7 @@ function readFile(value: unknown, path: string, problems: FieldError[]): AgentRe
   }
   const url = own(value, 'url');
   const name = own(value, 'name');
+  const mediaType = own(value, 'mediaType');
   const urlProblem =
     typeof url === 'string' && ABSOLUTE_URL.test(url) && url.length <= URL_MAX
       ? textProblem(url)
@@ -93,8 +98,17 @@ function readFile(value: unknown, path: string, problems: FieldError[]): AgentRe
   if (urlProblem) problems.push({ field: `${path}.url`, message: urlProblem });
   const nameProblem = absent(name) ? null : stringProblem(name);
   if (nameProblem) problems.push({ field: `${path}.name`, message: nameProblem });
-  if (urlProblem || nameProblem) return null;
-  return typeof name === 'string' ? { url: url as string, name } : { url: url as string };
+  const mediaTypeProblem =
+    absent(mediaType) || (typeof mediaType === 'string' && MEDIA_TYPE.test(mediaType))
+      ? null
+      : 'must be a media type such as image/png';
+  if (mediaTypeProblem) problems.push({ field: `${path}.mediaType`, message: mediaTypeProblem });
+  if (urlProblem || nameProblem || mediaTypeProblem) return null;
+  return {
+    url: url as string,
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(typeof mediaType === 'string' ? { mediaType } : {}),
+  };
 }
 
 function readButtons(value: unknown, path: string, problems: FieldError[]): Button[][] | null {
@@ -151,15 +165,50 @@ export function parseAgentAnswer(body: string): AgentReply[] {
   return read as AgentReply[];
 }
 
-/** Protocol section 2: the text, then a file as a link (files as files are not supported), then the keyboard. */
-export function draftsFor(replies: readonly AgentReply[]): OutboundDraft[] {
+/**
+ * Protocol section 2: the text, then the file, then the keyboard, each shaped by what the channel accepts
+ * (docs/protocol.md, Extensions): Markdown stripped to plain text (`markdown: "strip"`, buttons' labels too); a text
+ * longer than `maxMessageLength` sent as several messages, in order; a file as a `file_operator` message
+ * (`files: "file"`) or, as the seed does, as its link in a text.
+ */
+export function draftsFor(
+  replies: readonly AgentReply[],
+  capabilities: ChannelCapabilities = DEFAULT_CAPABILITIES,
+): OutboundDraft[] {
+  const shaped = (text: string): string => (capabilities.markdown === 'strip' ? plainText(text) : text);
   return replies.flatMap((reply) => [
-    ...(reply.text !== undefined
-      ? [{ kind: 'operator' as const, text: reply.text, buttons: null, payload: null }]
-      : []),
+    ...(reply.text !== undefined ? textParts(shaped(reply.text), capabilities.maxMessageLength) : []).map((text) => ({
+      kind: 'operator' as const,
+      text,
+      buttons: null,
+      payload: null,
+    })),
     ...(reply.file
-      ? [{ kind: 'operator' as const, text: reply.file.url, buttons: null, payload: { file: reply.file } }]
+      ? [
+          capabilities.files === 'file'
+            ? { kind: 'file_operator' as const, text: null, buttons: null, payload: { file: reply.file } }
+            : { kind: 'operator' as const, text: reply.file.url, buttons: null, payload: { file: reply.file } },
+        ]
       : []),
-    ...(reply.buttons ? [{ kind: 'keyboard' as const, text: null, buttons: reply.buttons, payload: null }] : []),
+    ...(reply.buttons
+      ? [
+          {
+            kind: 'keyboard' as const,
+            text: null,
+            buttons:
+              capabilities.markdown === 'strip'
+                ? reply.buttons.map((row) =>
+                    row.map((button) => ({ ...button, text: plainText(button.text) || button.text })),
+                  )
+                : reply.buttons,
+            payload: null,
+          },
+        ]
+      : []),
   ]);
+}
+
+/** The text whole, or split when the channel has a limit; a text that is only whitespace past the limit is not sent. */
+function textParts(text: string, max: number | null): string[] {
+  return max === null ? [text] : splitText(text, max);
 }

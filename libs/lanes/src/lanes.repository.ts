@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PreparedStatements, prepared, type PreparedStatement } from '#database';
+import type { ChannelCapabilities } from '#channels';
 import type { Lane } from './lane.js';
 import { LANE_COLUMNS } from './lane-sql.js';
 import type { Outcome } from './outcomes.js';
@@ -16,6 +17,8 @@ export interface LaneClaim {
 
 export interface AgentClaim extends LaneClaim {
   agentId: string;
+  /** The channel's stored capabilities (docs/protocol.md, Extensions): the replies are drafted for them. */
+  capabilities: Partial<ChannelCapabilities>;
   visitorId: string;
   variables: Record<string, string>;
   /** The chat's oldest `received` visitor message; null when the lane had nothing left. */
@@ -28,9 +31,11 @@ export interface SendClaim extends LaneClaim {
   /** The chat's oldest `queued` outbound message; null when the lane had nothing left. */
   message: {
     id: string;
-    kind: 'operator' | 'keyboard';
+    kind: 'operator' | 'file_operator' | 'keyboard';
     text: string | null;
     buttons: unknown[] | null;
+    /** A file reply's `{file: {url, name?, mediaType?}}`. */
+    payload: { file?: { url: string; name?: string; mediaType?: string } } | null;
     attempts: number;
     scheduleBase: number;
     createdAt: string;
@@ -144,7 +149,7 @@ const CLAIM_AGENT = prepared(
   'lanes_claim_agent',
   claimSql(
     'agent',
-    `ch.agent_id AS "agentId", cl.visitor_id AS "visitorId", cl.variables`,
+    `ch.agent_id AS "agentId", ch.capabilities, cl.visitor_id AS "visitorId", cl.variables`,
     `json_build_object('id', m.id, 'text', m.text, 'clientMessageId', m.client_message_id, 'attempts', m.attempts, 'scheduleBase', m.schedule_base)`,
     DELIVERING_CHANNEL,
   ),
@@ -155,7 +160,7 @@ const CLAIM_SEND = prepared(
   claimSql(
     'send',
     `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted"`,
-    `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'attempts', m.attempts,
+    `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
                      'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`,
     DELIVERING_CHANNEL,
   ),

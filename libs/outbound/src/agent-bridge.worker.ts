@@ -1,5 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, uuid7 } from '#common';
+import { capabilitiesOf } from '#channels';
 import { channelChatIdOf, draftsFor } from '#conversations';
 import {
   ChatLanes,
@@ -48,7 +49,7 @@ export class AgentBridge
       const replies = await this.runtime.respond(eventFor(claim, message));
       return {
         verdict: { outcome: 'success' },
-        result: draftsFor(replies).map((draft) => ({ ...draft, id: uuid7() })),
+        result: draftsFor(replies, capabilitiesOf(claim.capabilities)).map((draft) => ({ ...draft, id: uuid7() })),
       };
     } catch (error) {
       if (error instanceof AgentCallFailed) return { verdict: error.verdict };

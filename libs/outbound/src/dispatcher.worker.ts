@@ -18,11 +18,29 @@ type Head = NonNullable<SendClaim['message']>;
 
 /** The body of `POST {webhookUrl}/send_message` (docs/outbound.md). */
 export function sendMessageBody(claim: SendClaim, message: Head): Record<string, unknown> {
-  const body =
-    message.kind === 'keyboard'
-      ? { id: message.id, kind: 'keyboard', buttons: message.buttons }
-      : { id: message.id, kind: 'operator', text: message.text };
-  return { chat_id: clientChatIdOf(claim), message: body };
+  return { chat_id: clientChatIdOf(claim), message: messageBody(message) };
+}
+
+function messageBody(message: Head): Record<string, unknown> {
+  switch (message.kind) {
+    case 'keyboard':
+      return { id: message.id, kind: 'keyboard', buttons: message.buttons };
+    case 'file_operator': {
+      // An extension (docs/protocol.md, Extensions): only a channel with `files: "file"` has such messages.
+      const file = message.payload?.file;
+      return {
+        id: message.id,
+        kind: 'file_operator',
+        data: {
+          url: file?.url ?? null,
+          ...(file?.name === undefined ? {} : { name: file.name }),
+          ...(file?.mediaType === undefined ? {} : { media_type: file.mediaType }),
+        },
+      };
+    }
+    default:
+      return { id: message.id, kind: 'operator', text: message.text };
+  }
 }
 
 /**
