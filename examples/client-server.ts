@@ -53,8 +53,14 @@ const server = createServer(async (req, res) => {
     return;
   }
   if (path.endsWith('/send_message')) {
-    const message = (body?.message ?? {}) as { kind?: string; text?: string; buttons?: unknown };
-    const content = message.kind === 'keyboard' ? `buttons ${JSON.stringify(message.buttons)}` : message.text;
+    const message = (body?.message ?? {}) as { kind?: string; text?: string; buttons?: unknown; data?: unknown };
+    // file_operator: only on a channel with capabilities.files "file" (docs/protocol.md, Extensions).
+    const content =
+      message.kind === 'keyboard'
+        ? `buttons ${JSON.stringify(message.buttons)}`
+        : message.kind === 'file_operator'
+          ? `file ${JSON.stringify(message.data)}`
+          : message.text;
     console.log(
       `send_message to chat ${JSON.stringify(body?.chat_id)} [${message.kind}] ${content}   (Idempotency-Key ${req.headers['idempotency-key']})`,
     );
