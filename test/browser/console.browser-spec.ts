@@ -12,8 +12,8 @@ import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-ap
 /**
  * The console in Debian's Chromium against the real service on a real PostgreSQL, with a fake client server: the
  * operator creates a tenant and its key, the tenant signs in with that key and walks the seed's Channels tab
- * (refusal, both warnings, a clean save, a repeated title, rotation, deletion), then a chat whose reply failed is
- * retried to delivered, the Agent writes first; the data lifecycle (a visitor exported and erased, an agent deleted,
+ * (refusal, both warnings, a clean save, a repeated title, rotation, deletion) and a channel's extensions, then a chat
+ * whose reply failed is retried to delivered, the Agent writes first; the data lifecycle (a visitor exported and erased, an agent deleted,
  * a tenant's retention set and the tenant deleted), and the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the
  * screenshots the README shows (docs/console).
  */
@@ -234,6 +234,95 @@ describe('console (Chromium)', () => {
     await expectCount(inactive, 0);
     const gone = await asTenant(t, tenant).get(`/api/v1/channels/${secondChannel.id}`);
     expect(gone.status).toBe(404);
+  }, 60_000);
+
+  test("a channel's extensions are set, shown after a reload and stored as set; a bad length changes nothing", async () => {
+    // On the Support bot screen the previous test left open. A new channel has every extension off; Strip Markdown is
+    // set on the draft, so create sends it.
+    await page.getByRole('button', { name: 'Add another channel' }).click();
+    const draft = channelRegion(page, 'New channel');
+    const draftExtensions = draft.getByRole('group', { name: 'Extensions' });
+    await expect(draftExtensions.getByLabel('Send files as files').isChecked()).resolves.toBe(false);
+    await expect(draftExtensions.getByLabel('Split messages longer than').inputValue()).resolves.toBe('');
+    await expect(draftExtensions.getByLabel('Strip Markdown').isChecked()).resolves.toBe(false);
+    await draft.getByLabel('Title').fill('Docs chat');
+    await draft.getByLabel('Channel webhook: URL').fill(client.url);
+    await draftExtensions.getByLabel('Strip Markdown').check();
+    const [created] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/agents/support-bot/channels')),
+      draft.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    expect(created.postDataJSON()).toMatchObject({ title: 'Docs chat', capabilities: { markdown: 'strip' } });
+    await channelRegion(page, 'Docs chat Inactive').getByText('Saved.').waitFor();
+    const listed = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    const { id } = listed.find((c: { title: string }) => c.title === 'Docs chat') as { id: string };
+    const stored = async () => (await asTenant(t, tenant).get(`/api/v1/channels/${id}`)).body;
+    expect((await stored()).capabilities).toEqual({ files: 'link', maxMessageLength: null, markdown: 'strip' });
+
+    // Files as files and a length, with a new title: one PATCH with only what changed.
+    let docs = channelRegion(page, 'Docs chat Inactive');
+    await docs.getByLabel('Send files as files').check();
+    await docs.getByLabel('Split messages longer than').fill('500');
+    await docs.getByLabel('Title').fill('Help chat');
+    const [patched] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH'),
+      docs.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    expect(patched.postDataJSON()).toEqual({
+      title: 'Help chat',
+      capabilities: { files: 'file', maxMessageLength: 500 },
+    });
+    docs = channelRegion(page, 'Help chat Inactive');
+    await docs.getByText('Saved.').waitFor();
+
+    await page.reload();
+    await expectHeading(page, 'Support bot');
+    const extensions = docs.getByRole('group', { name: 'Extensions' });
+    await expect(extensions.getByLabel('Send files as files').isChecked()).resolves.toBe(true);
+    await expect(extensions.getByLabel('Split messages longer than').inputValue()).resolves.toBe('500');
+    await expect(extensions.getByLabel('Strip Markdown').isChecked()).resolves.toBe(true);
+    await expect(channelRegion(page, 'Site chat Active').getByLabel('Strip Markdown').isChecked()).resolves.toBe(false);
+    await shoot(page, 'channels-extensions');
+    const set = { files: 'file', maxMessageLength: 500, markdown: 'strip' };
+    expect(await stored()).toMatchObject({ title: 'Help chat', capabilities: set });
+
+    // A length of 0, with a title: the API's sentence and detail are shown, nothing is saved.
+    await docs.getByLabel('Split messages longer than').fill('0');
+    await docs.getByLabel('Title').fill('Renamed chat');
+    await docs.getByRole('button', { name: 'Save' }).click();
+    const refusal = docs.getByRole('alert');
+    await refusal.getByText('check capabilities.maxMessageLength').waitFor();
+    await refusal.getByText('maxMessageLength must not be less than 1').waitFor();
+    expect(await stored()).toMatchObject({ title: 'Help chat', capabilities: set });
+    await expectCount(channelRegion(page, 'Help chat Inactive'), 1);
+
+    // Text the number field cannot read is refused by the console itself: no request.
+    const patches = () => record.requests.filter((line) => line.startsWith('PATCH ')).length;
+    const before = patches();
+    await docs.getByLabel('Split messages longer than').fill('');
+    await docs.getByLabel('Split messages longer than').pressSequentially('1e');
+    await docs.getByRole('button', { name: 'Save' }).click();
+    await docs.getByRole('alert').getByText('enter a whole number of characters from 1 to 65536').waitFor();
+    expect(patches()).toBe(before);
+
+    // Empty removes the limit and keeps the other extensions.
+    await docs.getByLabel('Split messages longer than').fill('');
+    await docs.getByLabel('Title').fill('Help chat');
+    const [cleared] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH'),
+      docs.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    expect(cleared.postDataJSON()).toEqual({ capabilities: { maxMessageLength: null } });
+    await docs.getByText('Saved.').waitFor();
+    await expectCount(docs.getByRole('alert'), 0);
+    expect((await stored()).capabilities).toEqual({ files: 'file', maxMessageLength: null, markdown: 'strip' });
+
+    // The later tests (and screenshots) see Support bot with its one channel again.
+    await asTenant(t, tenant).delete(`/api/v1/channels/${id}`).expect(204);
+    await page.reload();
+    await expectHeading(page, 'Support bot');
+    await channelRegion(page, 'Site chat Active').waitFor();
+    await expectCount(channelRegion(page, 'Help chat Inactive'), 0);
   }, 60_000);
 
   test('a chat whose reply failed is retried to delivered; the Agent writes first', async () => {

@@ -35,6 +35,18 @@ export interface ChannelWarning {
   code: 'CHANNEL_UNREACHABLE' | 'WEBHOOK_REGISTRATION_FAILED';
   message: string;
 }
+/**
+ * What a channel's client server accepts beyond the seed's protocol (docs/protocol.md, Extensions), all off by default:
+ * `files` 'file' sends a reply's file as a file_operator message (default 'link': its URL in a text); a
+ * `maxMessageLength` splits a longer text reply into several messages at word boundaries (default null: sent whole);
+ * `markdown` 'strip' sends Markdown as plain text, links keeping their URL (default 'pass': as the Agent wrote it).
+ */
+export interface ChannelCapabilities {
+  files: 'link' | 'file';
+  /** 1 to 65536 characters (code points), or null for no limit. */
+  maxMessageLength: number | null;
+  markdown: 'pass' | 'strip';
+}
 export interface Channel {
   id: string;
   agentId: string;
@@ -44,6 +56,8 @@ export interface Channel {
   platformWebhookUrl: string;
   webhookUrl: string;
   webhookTokenSet: boolean;
+  /** The capabilities in force. */
+  capabilities: ChannelCapabilities;
   createdAt: string;
   updatedAt: string;
   /** Only on the answers of create and update. */
@@ -55,6 +69,8 @@ export interface ChannelChanges {
   /** A string sets the token, null clears it, absent keeps it (a changed webhookUrl clears it anyway). */
   webhookToken?: string | null;
   active?: boolean;
+  /** Only the fields given change; `maxMessageLength: null` removes the limit. */
+  capabilities?: Partial<ChannelCapabilities>;
 }
 export interface Chat {
   id: string;

@@ -113,6 +113,7 @@ export const CHANNEL_FIELDS = [
   'platformWebhookUrl',
   'webhookUrl',
   'webhookTokenSet',
+  'capabilities',
   'createdAt',
   'updatedAt',
 ] as const;

@@ -1,5 +1,12 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { api, type Agent as AgentRecord, type Channel, type ChannelChanges, type ChannelWarning } from '../api';
+import {
+  api,
+  type Agent as AgentRecord,
+  type Channel,
+  type ChannelCapabilities,
+  type ChannelChanges,
+  type ChannelWarning,
+} from '../api';
 import { href } from '../router';
 import {
   ConfirmDialog,
@@ -26,16 +33,59 @@ interface Form {
   token: string;
   clearToken: boolean;
   active: boolean;
+  /** The extensions (capabilities), off by default. */
+  filesAsFiles: boolean;
+  /** Characters, as typed; empty: no limit. */
+  maxMessageLength: string;
+  /** The number field holds text the browser cannot read as a number (its value is then empty, not the text). */
+  maxMessageLengthUnreadable: boolean;
+  stripMarkdown: boolean;
 }
 
+/** A client server that speaks only the seed's protocol: what a new channel gets. */
+const NO_CAPABILITIES: ChannelCapabilities = { files: 'link', maxMessageLength: null, markdown: 'pass' };
+const MAX_MESSAGE_LENGTH_LIMIT = 65_536;
+
 function formOf(channel: Channel | undefined): Form {
+  const capabilities = channel?.capabilities ?? NO_CAPABILITIES;
   return {
     title: channel?.title ?? '',
     webhookUrl: channel?.webhookUrl ?? '',
     token: '',
     clearToken: false,
     active: channel?.active ?? false,
+    filesAsFiles: capabilities.files === 'file',
+    maxMessageLength: capabilities.maxMessageLength === null ? '' : String(capabilities.maxMessageLength),
+    maxMessageLengthUnreadable: false,
+    stripMarkdown: capabilities.markdown === 'strip',
   };
+}
+
+/** The capabilities the form asks for. A length the API refuses (0, 1.5, 70000) is sent as typed, so it says why. */
+function capabilitiesOf(form: Form): ChannelCapabilities {
+  if (form.maxMessageLengthUnreadable) {
+    throw new Error(
+      `Split messages longer than: enter a whole number of characters from 1 to ${MAX_MESSAGE_LENGTH_LIMIT}, or leave it empty for no limit.`,
+    );
+  }
+  const length = form.maxMessageLength.trim();
+  return {
+    files: form.filesAsFiles ? 'file' : 'link',
+    maxMessageLength: length === '' ? null : Number(length),
+    markdown: form.stripMarkdown ? 'strip' : 'pass',
+  };
+}
+
+/** The capabilities of `to` that differ from `from`, or undefined when none does. */
+function capabilityChanges(
+  from: ChannelCapabilities,
+  to: ChannelCapabilities,
+): Partial<ChannelCapabilities> | undefined {
+  const changes: Partial<ChannelCapabilities> = {};
+  if (to.files !== from.files) changes.files = to.files;
+  if (to.maxMessageLength !== from.maxMessageLength) changes.maxMessageLength = to.maxMessageLength;
+  if (to.markdown !== from.markdown) changes.markdown = to.markdown;
+  return Object.keys(changes).length === 0 ? undefined : changes;
 }
 
 /** A URL as the service stores it (the WHATWG href), so `https://h` and `https://h/` are one URL; as typed if invalid. */
@@ -61,6 +111,8 @@ function changesOf(saved: Channel, form: Form): ChannelChanges {
   if (token !== '') changes.webhookToken = token;
   else if (form.clearToken && saved.webhookTokenSet) changes.webhookToken = null;
   if (form.active !== saved.active) changes.active = form.active;
+  const capabilities = capabilityChanges(saved.capabilities, capabilitiesOf(form));
+  if (capabilities) changes.capabilities = capabilities;
   return changes;
 }
 
@@ -100,12 +152,14 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
     setNotice('');
     let result: Channel;
     if (!saved) {
+      const capabilities = capabilityChanges(NO_CAPABILITIES, capabilitiesOf(form));
       result = await api.createChannel(agent.agentId, {
         type: 'omnichannel',
         ...(form.title.trim() === '' ? {} : { title: form.title.trim() }),
         webhookUrl: form.webhookUrl.trim(),
         ...(form.token.trim() === '' ? {} : { webhookToken: form.token.trim() }),
         active: form.active,
+        ...(capabilities ? { capabilities } : {}),
       });
     } else {
       const changes = changesOf(saved, form);
@@ -252,6 +306,67 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
             </label>
             <p class="hint">The Agent answers an active channel after you save. Activation needs a trained agent.</p>
           </div>
+          <fieldset class="extensions" aria-describedby={`${id}-extensions-hint`}>
+            <legend>Extensions</legend>
+            <p id={`${id}-extensions-hint`} class="hint">
+              Beyond the seed's protocol, all off by default: turn one on only if the client server accepts it.
+            </p>
+            <div class="field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={form.filesAsFiles}
+                  aria-describedby={`${id}-files-hint`}
+                  onChange={(event) => set({ filesAsFiles: event.currentTarget.checked })}
+                />
+                Send files as files
+              </label>
+              <p id={`${id}-files-hint`} class="hint">
+                <span class="badge">Extension</span> A reply's file is sent as a <code>file_operator</code> message, not
+                as its link in a text.
+              </p>
+            </div>
+            <div class="field">
+              <label for={`${id}-split`}>Split messages longer than</label>
+              <div class="with-unit">
+                <input
+                  id={`${id}-split`}
+                  type="number"
+                  inputMode="numeric"
+                  min={1}
+                  max={MAX_MESSAGE_LENGTH_LIMIT}
+                  step={1}
+                  value={form.maxMessageLength}
+                  aria-describedby={`${id}-split-unit ${id}-split-hint`}
+                  onInput={(event) =>
+                    set({
+                      maxMessageLength: event.currentTarget.value,
+                      maxMessageLengthUnreadable: event.currentTarget.validity.badInput,
+                    })
+                  }
+                />
+                <span id={`${id}-split-unit`}>characters</span>
+              </div>
+              <p id={`${id}-split-hint`} class="hint">
+                <span class="badge">Extension</span> A longer text reply is sent as several messages, split between
+                words. Empty: no limit, every reply is sent whole.
+              </p>
+            </div>
+            <div class="field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={form.stripMarkdown}
+                  aria-describedby={`${id}-markdown-hint`}
+                  onChange={(event) => set({ stripMarkdown: event.currentTarget.checked })}
+                />
+                Strip Markdown
+              </label>
+              <p id={`${id}-markdown-hint`} class="hint">
+                <span class="badge">Extension</span> The Agent's Markdown is sent as plain text; links keep their URL.
+              </p>
+            </div>
+          </fieldset>
         </fieldset>
         {error && <ErrorNotice error={error} />}
         {save.error?.code === 'AGENT_NOT_TRAINED' && (
