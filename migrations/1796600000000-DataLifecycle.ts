@@ -20,7 +20,7 @@ export class DataLifecycle1796600000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "agents" ADD "deleted_at" TIMESTAMP WITH TIME ZONE`);
     await queryRunner.query(`ALTER TABLE "channels" ADD "deleted_at" TIMESTAMP WITH TIME ZONE`);
     await queryRunner.query(
-      `CREATE INDEX "messages_ended_idx" ON "messages" ("tenant_id", "created_at") WHERE "status" IN ('answered', 'delivered', 'failed')`,
+      `CREATE INDEX "messages_ended_idx" ON "messages" ("tenant_id", "created_at") WHERE "status" IN ('answered', 'delivered', 'failed', 'skipped')`,
     );
     await queryRunner.query(`CREATE INDEX "chats_channel_visitor_idx" ON "chats" ("channel_id", "visitor_id")`);
     await queryRunner.query(`ALTER TABLE "messages" DROP CONSTRAINT "FK_86b9109b155eb70c0a2ca3b4b6d"`);

@@ -7,7 +7,12 @@ import {
   makeTenant,
   type TestTenant,
 } from './support/admin-api.js';
-import { startFakeClientServer, type FakeClientServer, type RecordedRequest } from './support/fake-client-server.js';
+import {
+  startFakeClientServer,
+  type FakeClientServer,
+  type RecordedRequest,
+  type Responder,
+} from './support/fake-client-server.js';
 import { postEvent, visitorEvent } from './support/inbound.js';
 import { eventually, sendMessages, startFakeAgentRuntime, type FakeAgentRuntime } from './support/outbound.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -20,7 +25,7 @@ describe('channel capabilities: files as files, long messages, markdown (docs/pr
   let runtime: FakeAgentRuntime;
   let acme: TestTenant;
   let seq = 0;
-  /** Chat ids whose send_message is refused until the set says otherwise: [chat_id, the text refused]. */
+  /** `chat_id|text` of send_message calls to refuse once with 503. */
   const refuse = new Set<string>();
 
   const sentTo = (chatId: string): (Sent & { status?: number; key: string })[] =>
@@ -52,18 +57,21 @@ describe('channel capabilities: files as files, long messages, markdown (docs/pr
     });
   }
 
+  /** 503 once for a `chat_id|text` in `refuse`, 200 otherwise. */
+  const refusingListed: Responder = (sent) => {
+    const body = sent.json as { chat_id?: unknown; message?: { text?: string } } | undefined;
+    const key = `${String(body?.chat_id)}|${body?.message?.text ?? ''}`;
+    if (refuse.has(key)) {
+      refuse.delete(key);
+      return { status: 503, body: { error: 'busy' } };
+    }
+    return { status: 200, body: {} };
+  };
+
   beforeAll(async () => {
     runtime = await startFakeAgentRuntime();
     client = await startFakeClientServer();
-    client.respondWith((sent) => {
-      const body = sent.json as { chat_id?: unknown; message?: { text?: string } } | undefined;
-      const key = `${String(body?.chat_id)}|${body?.message?.text ?? ''}`;
-      if (refuse.has(key)) {
-        refuse.delete(key);
-        return { status: 503, body: { error: 'busy' } };
-      }
-      return { status: 200, body: {} };
-    });
+    client.respondWith(refusingListed);
     t = await startTestApp({ env: { AGENT_RUNTIME_URL: runtime.url, LOG_LEVEL: 'warn' } });
     acme = await makeTenant(t, 'Capabilities');
     await makeAgent(t, acme, 'a-1');
@@ -82,13 +90,16 @@ describe('channel capabilities: files as files, long messages, markdown (docs/pr
       files: 'link',
       maxMessageLength: null,
       markdown: 'pass',
+      redirectChat: false,
+      closeChat: false,
     });
     const set = await asTenant(t, acme).patch(path, { capabilities: { files: 'file', maxMessageLength: 1000 } });
-    expect(set.body.capabilities).toEqual({ files: 'file', maxMessageLength: 1000, markdown: 'pass' });
+    const off = { redirectChat: false, closeChat: false };
+    expect(set.body.capabilities).toEqual({ files: 'file', maxMessageLength: 1000, markdown: 'pass', ...off });
     const more = await asTenant(t, acme).patch(path, { capabilities: { markdown: 'strip' } });
-    expect(more.body.capabilities).toEqual({ files: 'file', maxMessageLength: 1000, markdown: 'strip' });
+    expect(more.body.capabilities).toEqual({ files: 'file', maxMessageLength: 1000, markdown: 'strip', ...off });
     const cleared = await asTenant(t, acme).patch(path, { capabilities: { maxMessageLength: null } });
-    expect(cleared.body.capabilities).toEqual({ files: 'file', maxMessageLength: null, markdown: 'strip' });
+    expect(cleared.body.capabilities).toEqual({ files: 'file', maxMessageLength: null, markdown: 'strip', ...off });
 
     for (const [capabilities, field] of [
       [{ files: 'files' }, 'capabilities.files'],
@@ -96,6 +107,7 @@ describe('channel capabilities: files as files, long messages, markdown (docs/pr
       [{ maxMessageLength: 65537 }, 'capabilities.maxMessageLength'],
       [{ maxMessageLength: 1.5 }, 'capabilities.maxMessageLength'],
       [{ markdown: true }, 'capabilities.markdown'],
+      [{ redirectChat: 'yes' }, 'capabilities.redirectChat'],
       [{ colour: 'red' }, 'capabilities.colour'],
     ] as const) {
       const res = await asTenant(t, acme).patch(path, { capabilities });
@@ -110,6 +122,7 @@ describe('channel capabilities: files as files, long messages, markdown (docs/pr
       files: 'file',
       maxMessageLength: null,
       markdown: 'strip',
+      ...off,
     });
   });
 
@@ -211,5 +224,141 @@ describe('channel capabilities: files as files, long messages, markdown (docs/pr
       { kind: 'file_operator', text: undefined },
       { kind: 'operator', text: 'https://f.example.com/2' },
     ]);
+  });
+
+  describe('actions: redirect and close (docs/protocol.md, Extensions)', () => {
+    /** Every request the client server got for a chat, as [method, body, status, key]. */
+    const callsFor = (chatId: unknown) =>
+      client.requests
+        .filter((sent) => (sent.json as { chat_id?: unknown } | undefined)?.chat_id === chatId)
+        .map((sent) => ({
+          method: sent.url.split('?')[0].split('/').at(-1),
+          body: sent.json as Record<string, unknown>,
+          status: sent.answeredStatus,
+          key: String(sent.headers['idempotency-key']),
+          authorization: sent.headers.authorization,
+        }));
+
+    async function answered(channel: { token: string }, chatId: string | number, answer: object, calls: number) {
+      runtime.respondWith(() => ({ status: 200, body: answer }));
+      await postEvent(t, channel.token, visitorEvent({ chatId, messageId: `m-${(seq += 1)}` })).expect(200);
+      return eventually(() => {
+        const done = callsFor(chatId).filter((call) => call.status === 200);
+        return done.length >= calls ? done : undefined;
+      });
+    }
+
+    it('go out after the replies of the same answer, as redirect_chat and close_chat, with the send_message headers', async () => {
+      const channel = await makeActiveChannel(t, acme, 'a-1', {
+        webhookUrl: `${client.url}/hooks`,
+        webhookToken: 'tok-a',
+      });
+      await asTenant(t, acme)
+        .patch(`/api/v1/channels/${channel.id}`, { capabilities: { redirectChat: true, closeChat: true } })
+        .expect(200);
+      const chat = 7001;
+      const calls = await answered(
+        channel,
+        chat,
+        {
+          replies: [{ text: 'Handing you over' }],
+          actions: [
+            { type: 'redirect', operatorId: '42' },
+            { type: 'redirect', departmentKey: 'sales' },
+            { type: 'redirect' },
+            { type: 'close' },
+          ],
+        },
+        5,
+      );
+      expect(calls.map(({ method, body }) => ({ method, body }))).toEqual([
+        { method: 'send_message', body: expect.objectContaining({ chat_id: chat }) },
+        { method: 'redirect_chat', body: { chat_id: chat, operator_id: '42' } },
+        { method: 'redirect_chat', body: { chat_id: chat, dep_key: 'sales' } },
+        { method: 'redirect_chat', body: { chat_id: chat } },
+        { method: 'close_chat', body: { chat_id: chat } },
+      ]);
+      expect(calls.every((call) => call.authorization === 'Token tok-a')).toBe(true);
+      expect(new Set(calls.map((call) => call.key)).size).toBe(5);
+      const listed = await listMessages(t, acme, channel.id, chat);
+      expect(
+        listed
+          .filter((m) => m.direction === 'outbound')
+          .map((m) => ({ kind: m.kind, status: m.status, action: (m as unknown as { action?: unknown }).action })),
+      ).toEqual([
+        { kind: 'operator', status: 'delivered', action: undefined },
+        { kind: 'redirect', status: 'delivered', action: { type: 'redirect', operatorId: '42' } },
+        { kind: 'redirect', status: 'delivered', action: { type: 'redirect', departmentKey: 'sales' } },
+        { kind: 'redirect', status: 'delivered', action: { type: 'redirect' } },
+        { kind: 'close', status: 'delivered', action: { type: 'close' } },
+      ]);
+    });
+
+    it('an action the channel does not accept is never sent: skipped with the reason, and the chat goes on', async () => {
+      const channel = await channelWith({ redirectChat: true });
+      const chat = 'act-skip';
+      await answered(channel, chat, { replies: [{ text: 'one' }], actions: [{ type: 'close' }] }, 1);
+      const after = await answered(channel, chat, { replies: [{ text: 'two' }], actions: [{ type: 'redirect' }] }, 3);
+      expect(after.map(({ method }) => method)).toEqual(['send_message', 'send_message', 'redirect_chat']);
+      expect(callsFor(chat).some((call) => call.method === 'close_chat')).toBe(false);
+      const close = (await listMessages(t, acme, channel.id, chat)).find((m) => m.kind === 'close');
+      expect(close).toMatchObject({
+        status: 'skipped',
+        attempts: 0,
+        lastError: 'Not sent: the channel does not accept close_chat (capabilities.closeChat is off)',
+      });
+    });
+
+    it('an action is retried like a message, under the same Idempotency-Key', async () => {
+      const channel = await channelWith({ closeChat: true });
+      const chat = 'act-retry';
+      let refusals = 1;
+      client.respondWith((sent) => {
+        if (sent.url.includes('/close_chat') && refusals > 0) {
+          refusals -= 1;
+          return { status: 503, body: {} };
+        }
+        return { status: 200, body: {} };
+      });
+      try {
+        runtime.respondWith(() => ({ status: 200, body: { replies: [], actions: [{ type: 'close' }] } }));
+        await postEvent(t, channel.token, visitorEvent({ chatId: chat, messageId: `m-${(seq += 1)}` })).expect(200);
+        const closes = await eventually(() => {
+          const all = callsFor(chat).filter((call) => call.method === 'close_chat');
+          return all.length >= 2 && all[1].status === 200 ? all : undefined;
+        });
+        expect(closes.map((call) => call.status)).toEqual([503, 200]);
+        expect(closes[0].key).toBe(closes[1].key);
+      } finally {
+        client.respondWith(refusingListed);
+      }
+    });
+
+    it('the write-first API takes an action as its body, and refuses one mixed with a reply', async () => {
+      const channel = await channelWith({ redirectChat: true });
+      const chat = 'act-write';
+      await answered(channel, chat, { replies: [{ text: 'hi' }] }, 1);
+      const path = `/api/v1/channels/${channel.id}/chats/${chat}/messages`;
+      const res = await asTenant(t, acme).post(path, { action: { type: 'redirect', departmentKey: 'billing' } });
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({
+        kind: 'redirect',
+        status: 'queued',
+        action: { type: 'redirect', departmentKey: 'billing' },
+      });
+      await eventually(() =>
+        callsFor(chat).some((call) => call.method === 'redirect_chat' && call.status === 200) ? true : undefined,
+      );
+      expect(callsFor(chat).find((call) => call.method === 'redirect_chat')?.body).toEqual({
+        chat_id: chat,
+        dep_key: 'billing',
+      });
+      const skipped = await asTenant(t, acme).post(path, { action: { type: 'close' } });
+      expect(skipped.body).toMatchObject({ kind: 'close', status: 'skipped' });
+      for (const body of [{ action: { type: 'close' }, text: 'x' }, { action: { type: 'hold' } }]) {
+        const bad = await asTenant(t, acme).post(path, body);
+        expect({ status: bad.status, field: bad.body.details?.[0]?.field }).toEqual({ status: 400, field: 'action' });
+      }
+    });
   });
 });

@@ -7,11 +7,15 @@
  *   several messages at word boundaries, in order, each with its own id.
  * - `markdown`: `pass` sends text as the Agent wrote it; `strip` converts Markdown to plain text (links keep their
  *   URL), buttons' labels too.
+ * - `redirectChat`, `closeChat`: whether the Agent's `redirect` and `close` actions are sent (`POST redirect_chat`,
+ *   `POST close_chat`); when off, such an action is recorded as `skipped` with the reason, and the chat goes on.
  */
 export interface ChannelCapabilities {
   files: 'link' | 'file';
   maxMessageLength: number | null;
   markdown: 'pass' | 'strip';
+  redirectChat: boolean;
+  closeChat: boolean;
 }
 
 export const FILE_MODES = ['link', 'file'] as const;
@@ -22,6 +26,8 @@ export const DEFAULT_CAPABILITIES: Readonly<ChannelCapabilities> = Object.freeze
   files: 'link',
   maxMessageLength: null,
   markdown: 'pass',
+  redirectChat: false,
+  closeChat: false,
 });
 
 /** The capabilities in force: what the channel set, over the defaults (anything stored that is not known is dropped). */
@@ -37,5 +43,7 @@ export function capabilitiesOf(stored: Partial<ChannelCapabilities> | null | und
         ? own.maxMessageLength
         : null,
     markdown: own.markdown === 'strip' ? 'strip' : 'pass',
+    redirectChat: own.redirectChat === true,
+    closeChat: own.closeChat === true,
   };
 }

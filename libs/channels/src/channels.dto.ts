@@ -114,6 +114,23 @@ export class CapabilitiesDto {
   @IsOptional()
   @IsIn(MARKDOWN_MODES)
   markdown?: 'pass' | 'strip';
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      "false (default): the Agent's redirect actions are recorded as skipped; true: sent as POST redirect_chat.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  redirectChat?: boolean;
+
+  @ApiPropertyOptional({
+    example: true,
+    description: "false (default): the Agent's close actions are recorded as skipped; true: sent as POST close_chat.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  closeChat?: boolean;
 }
 
 export class CapabilitiesInForceDto {
@@ -125,6 +142,12 @@ export class CapabilitiesInForceDto {
 
   @ApiProperty({ enum: MARKDOWN_MODES, example: 'pass' })
   markdown!: 'pass' | 'strip';
+
+  @ApiProperty({ example: false })
+  redirectChat!: boolean;
+
+  @ApiProperty({ example: false })
+  closeChat!: boolean;
 }
 
 const CAPABILITIES_DESCRIPTION =

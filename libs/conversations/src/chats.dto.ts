@@ -53,11 +53,20 @@ export class MessageDto {
   direction!: string;
 
   @ApiProperty({
-    enum: ['visitor', 'file_visitor', 'keyboard_response', 'operator', 'file_operator', 'keyboard'],
+    enum: [
+      'visitor',
+      'file_visitor',
+      'keyboard_response',
+      'operator',
+      'file_operator',
+      'keyboard',
+      'redirect',
+      'close',
+    ],
     example: 'visitor',
     description:
       'The protocol kind: inbound visitor | file_visitor | keyboard_response (as the client sent it); outbound ' +
-      'operator (text, or a file link) | file_operator (a file, on a channel with capabilities.files "file") | keyboard (buttons).',
+      'operator (text, or a file link) | file_operator (a file, on a channel with capabilities.files "file") | keyboard (buttons) | redirect, close (the Agent\'s actions, sent as redirect_chat / close_chat).',
   })
   kind!: string;
 
@@ -73,12 +82,19 @@ export class MessageDto {
   })
   file?: { url: string; name?: string; mediaType?: string };
 
+  @ApiPropertyOptional({
+    example: { type: 'redirect', operatorId: '42' },
+    description: 'An action (kind redirect or close): its type and parameters.',
+  })
+  action?: { type: string; operatorId?: string; departmentKey?: string };
+
   @ApiPropertyOptional({ example: 'm-1' })
   clientMessageId?: string;
 
   @ApiProperty({
     example: 'received',
-    description: 'inbound: received | answered | failed; outbound: queued | delivered | failed',
+    description:
+      'inbound: received | answered | failed; outbound: queued | delivered | failed | skipped (an action the channel does not accept: never sent, the reason in lastError)',
   })
   status!: string;
 
@@ -139,6 +155,15 @@ export class WriteMessageDto {
   @IsOptional()
   @IsObject()
   file?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    example: { type: 'redirect', departmentKey: 'sales' },
+    description:
+      'Instead of a reply, an action: {"type": "redirect", "operatorId"? | "departmentKey"?} (neither: the general queue) or {"type": "close"}; sent as POST redirect_chat / close_chat on a channel whose capabilities accept it, else stored as skipped (docs/protocol.md, Extensions).',
+  })
+  @IsOptional()
+  @IsObject()
+  action?: Record<string, unknown>;
 }
 
 export class QueuedMessageDto extends MessageDto {

@@ -88,9 +88,10 @@ export class ConversationsRepository {
          UPDATE chats SET last_message_at = now(), ${laneSql.addWork('send', 'chats')}
          WHERE id = $3 AND tenant_id = $1 RETURNING id
        )
-       INSERT INTO messages AS m (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
-       SELECT d.id, $1, $2, chat.id, 'outbound', d.kind, d.text, d.buttons, d.payload, 'queued', clock_timestamp()
-       FROM chat, jsonb_to_recordset($4::jsonb) AS d(id uuid, kind text, text text, buttons jsonb, payload jsonb)
+       INSERT INTO messages AS m (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, last_error, created_at)
+       SELECT d.id, $1, $2, chat.id, 'outbound', d.kind, d.text, d.buttons, d.payload, COALESCE(d.status, 'queued'), d."lastError", clock_timestamp()
+       FROM chat,
+            jsonb_to_recordset($4::jsonb) AS d(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text)
        ORDER BY d.id
        RETURNING ${messageColumns('m')}`,
       [chat.tenantId, chat.channelId, chat.chatId, JSON.stringify(messages)],

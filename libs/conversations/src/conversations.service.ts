@@ -7,7 +7,7 @@ import type { ChatDto, ChatPageDto, MessagePageDto, QueuedMessageDto, WriteMessa
 import { ConversationsRepository, type ChatRow } from './conversations.repository.js';
 import { toMessage } from './message.mapper.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
-import { draftsFor, readReply } from './replies.js';
+import { draftsFor, readAction, readReply } from './replies.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 
@@ -76,8 +76,16 @@ export class ConversationsService {
   /** The Agent (or any Platform service) writing first into an existing chat; delivered like any reply. */
   async write(tenantId: string, channelId: string, chatId: string, body: WriteMessageDto): Promise<QueuedMessageDto> {
     const problems: FieldError[] = [];
-    const reply = readReply(body, '', problems);
-    if (!reply || problems.length > 0) {
+    const { action: actionBody, ...replyBody } = body;
+    const isAction = actionBody !== undefined && actionBody !== null;
+    if (isAction && Object.values(replyBody).some((value) => value !== undefined && value !== null))
+      problems.push({
+        field: 'action',
+        message: 'must come alone: send either a reply (text, buttons, file) or an action',
+      });
+    const reply = isAction ? null : readReply(replyBody, '', problems);
+    const action = isAction ? readAction(actionBody, 'action', problems) : null;
+    if ((!reply && !action) || problems.length > 0) {
       throw new AppError(
         ErrorCode.VALIDATION_FAILED,
         `The request is invalid: check ${[...new Set(problems.map((p) => p.field))].join(', ')}.`,
@@ -86,7 +94,9 @@ export class ConversationsService {
     }
     const channel = await this.requireChannel(tenantId, channelId);
     const id = await this.requireChat(tenantId, channelId, chatId);
-    const drafts = draftsFor([reply], capabilitiesOf(channel.capabilities)).map((draft) => ({ ...draft, id: uuid7() }));
+    const drafts = draftsFor(reply ? [reply] : [], capabilitiesOf(channel.capabilities), action ? [action] : []).map(
+      (draft) => ({ ...draft, id: uuid7() }),
+    );
     const rows = await this.lanes.transaction(
       (tx) => this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
       (inserted) => (inserted.length > 0 ? 'send' : null),

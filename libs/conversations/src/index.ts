@@ -10,9 +10,13 @@ export {
 export {
   draftsFor,
   readReply,
+  readAction,
   parseAgentAnswer,
   MAX_REPLIES,
+  MAX_ACTIONS,
   type AgentReply,
+  type AgentAction,
+  type AgentAnswer,
   type OutboundDraft,
   type Button,
 } from './replies.js';

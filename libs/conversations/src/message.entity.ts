@@ -12,7 +12,9 @@ import type { InboundStatus, MessageDirection, OutboundStatus } from './message-
   where: '"client_message_id" IS NOT NULL',
 })
 @Index('messages_chat_created_idx', ['chatId', 'createdAt'])
-@Index('messages_ended_idx', ['tenantId', 'createdAt'], { where: `"status" IN ('answered', 'delivered', 'failed')` })
+@Index('messages_ended_idx', ['tenantId', 'createdAt'], {
+  where: `"status" IN ('answered', 'delivered', 'failed', 'skipped')`,
+})
 @Index('messages_chat_pending_idx', ['chatId', 'createdAt', 'id'], { where: `"status" IN ('received', 'queued')` })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')

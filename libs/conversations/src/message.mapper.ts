@@ -7,7 +7,11 @@ export interface MessageRow {
   kind: string;
   text: string | null;
   buttons: unknown[] | null;
-  payload: { file?: { url: string; name?: string; mediaType?: string } } | null;
+  payload: {
+    file?: { url: string; name?: string; mediaType?: string };
+    operatorId?: string;
+    departmentKey?: string;
+  } | null;
   clientMessageId: string | null;
   status: string;
   attempts: number;
@@ -49,6 +53,7 @@ export function toMessage(row: MessageRow): MessageDto {
     text: row.text,
     ...(row.buttons === null ? {} : { buttons: row.buttons }),
     ...(row.payload?.file ? { file: row.payload.file } : {}),
+    ...(row.kind === 'redirect' || row.kind === 'close' ? { action: { type: row.kind, ...(row.payload ?? {}) } } : {}),
     ...(row.clientMessageId === null ? {} : { clientMessageId: row.clientMessageId }),
     status: row.status,
     attempts: row.attempts,

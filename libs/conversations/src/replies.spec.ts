@@ -4,7 +4,7 @@ import { draftsFor, parseAgentAnswer, readReply } from './replies.js';
 
 describe('parseAgentAnswer', () => {
   it('reads the documented answer, ignoring unknown keys', () => {
-    const replies = parseAgentAnswer(
+    const { replies, actions } = parseAgentAnswer(
       JSON.stringify({
         replies: [
           { text: 'Hi' },
@@ -34,7 +34,8 @@ describe('parseAgentAnswer', () => {
       },
       { file: { url: 'https://f.example/a.pdf', name: 'a.pdf' } },
     ]);
-    expect(parseAgentAnswer('{"replies":[]}')).toEqual([]);
+    expect(actions).toEqual([]);
+    expect(parseAgentAnswer('{"replies":[]}')).toEqual({ replies: [], actions: [] });
   });
 
   it.each([
@@ -81,8 +82,63 @@ describe('parseAgentAnswer', () => {
   });
 
   it('keeps a well-formed pair and other text as sent', () => {
-    expect(parseAgentAnswer(JSON.stringify({ replies: [{ text: '😀 \ud83d\ude00 ü' }] }))).toEqual([
+    expect(parseAgentAnswer(JSON.stringify({ replies: [{ text: '😀 \ud83d\ude00 ü' }] })).replies).toEqual([
       { text: '😀 😀 ü' },
+    ]);
+  });
+});
+
+describe('actions', () => {
+  it('reads redirect (to an operator, a department or the general queue) and close, in order', () => {
+    const { actions } = parseAgentAnswer(
+      JSON.stringify({
+        replies: [],
+        actions: [
+          { type: 'redirect', operatorId: '42' },
+          { type: 'redirect', departmentKey: 'sales', extra: 1 },
+          { type: 'redirect', operatorId: null },
+          { type: 'close' },
+        ],
+      }),
+    );
+    expect(actions).toEqual([
+      { type: 'redirect', operatorId: '42' },
+      { type: 'redirect', departmentKey: 'sales' },
+      { type: 'redirect' },
+      { type: 'close' },
+    ]);
+  });
+
+  it.each([
+    [{ actions: {} }, '"actions" that is not an array'],
+    [{ actions: Array.from({ length: 11 }, () => ({ type: 'close' })) }, 'more than 10 actions'],
+    [{ actions: [{ type: 'transfer' }] }, 'invalid action: actions[0] must be {"type": "redirect" or "close"}'],
+    [{ actions: [{ type: 'redirect', operatorId: 42 }] }, 'actions[0].operatorId must be a non-empty string'],
+    [{ actions: [{ type: 'redirect', operatorId: '1', departmentKey: 'x' }] }, 'not both'],
+    [{ actions: [{ type: 'redirect', departmentKey: '\u0000' }] }, 'actions[0].departmentKey must not contain NUL'],
+  ])('refuses %j', (extra, message) => {
+    expect(() => parseAgentAnswer(JSON.stringify({ replies: [], ...extra }))).toThrow(message);
+  });
+
+  it('drafts an action after the replies: queued when the channel accepts it, else skipped with the reason', () => {
+    const on = {
+      files: 'link',
+      maxMessageLength: null,
+      markdown: 'pass',
+      redirectChat: true,
+      closeChat: false,
+    } as const;
+    expect(draftsFor([{ text: 'Bye' }], on, [{ type: 'redirect', operatorId: '7' }, { type: 'close' }])).toEqual([
+      { kind: 'operator', text: 'Bye', buttons: null, payload: null },
+      { kind: 'redirect', text: null, buttons: null, payload: { operatorId: '7' }, status: 'queued', lastError: null },
+      {
+        kind: 'close',
+        text: null,
+        buttons: null,
+        payload: {},
+        status: 'skipped',
+        lastError: 'Not sent: the channel does not accept close_chat (capabilities.closeChat is off)',
+      },
     ]);
   });
 });

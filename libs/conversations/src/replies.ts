@@ -14,12 +14,31 @@ export interface AgentReply {
   file?: { url: string; name?: string; mediaType?: string };
 }
 
-/** One `send_message` to be: an `operator` text or link, a `file_operator` file, or a `keyboard`. */
+/**
+ * One of the Agent's actions (docs/protocol.md, Extensions): hand the chat over to a human (an operator, a
+ * department, or with neither the general queue), or close it.
+ */
+export type AgentAction = { type: 'redirect'; operatorId?: string; departmentKey?: string } | { type: 'close' };
+
+/** The Agent runtime's answer: replies, then actions, in the chat's order. */
+export interface AgentAnswer {
+  replies: AgentReply[];
+  actions: AgentAction[];
+}
+
+/**
+ * One request to the client server to be: a `send_message` (an `operator` text or link, a `file_operator` file, a
+ * `keyboard`) or an action (`redirect`: `redirect_chat`, `close`: `close_chat`). An action the channel does not
+ * accept is stored `skipped`, with the reason, and never sent.
+ */
 export interface OutboundDraft {
-  kind: 'operator' | 'file_operator' | 'keyboard';
+  kind: 'operator' | 'file_operator' | 'keyboard' | 'redirect' | 'close';
   text: string | null;
   buttons: Button[][] | null;
   payload: Record<string, unknown> | null;
+  /** `queued` when absent. */
+  status?: 'queued' | 'skipped';
+  lastError?: string | null;
 }
 
 const TEXT_MAX_BYTES = 64 * 1024;
@@ -28,6 +47,8 @@ const LABEL_MAX = 1024;
 const MAX_ROWS = 50;
 const MAX_BUTTONS_PER_ROW = 20;
 export const MAX_REPLIES = 50;
+export const MAX_ACTIONS = 10;
+const ACTION_ID_MAX = 255;
 
 type Json = Record<string, unknown>;
 
@@ -111,6 +132,32 @@ function readFile(value: unknown, path: string, problems: FieldError[]): AgentRe
   };
 }
 
+/** One action: `{"type": "redirect", "operatorId"?, "departmentKey"?}` (not both) or `{"type": "close"}`. */
+export function readAction(value: unknown, path: string, problems: FieldError[]): AgentAction | null {
+  const type = isObject(value) ? own(value, 'type') : undefined;
+  if (!isObject(value) || (type !== 'redirect' && type !== 'close')) {
+    problems.push({ field: path || 'action', message: 'must be {"type": "redirect" or "close"}' });
+    return null;
+  }
+  if (type === 'close') return { type: 'close' };
+  const at = (key: string): string => (path ? `${path}.${key}` : key);
+  const action: { type: 'redirect'; operatorId?: string; departmentKey?: string } = { type: 'redirect' };
+  const before = problems.length;
+  for (const key of ['operatorId', 'departmentKey'] as const) {
+    const field = own(value, key);
+    if (absent(field)) continue;
+    const problem =
+      typeof field !== 'string' || field.length === 0 || field.length > ACTION_ID_MAX
+        ? `must be a non-empty string of at most ${ACTION_ID_MAX} characters`
+        : textProblem(field);
+    if (problem) problems.push({ field: at(key), message: problem });
+    else action[key] = field as string;
+  }
+  if (action.operatorId !== undefined && action.departmentKey !== undefined)
+    problems.push({ field: path || 'action', message: 'takes operatorId or departmentKey, not both' });
+  return problems.length === before ? action : null;
+}
+
 function readButtons(value: unknown, path: string, problems: FieldError[]): Button[][] | null {
   if (
     !Array.isArray(value) ||
@@ -147,8 +194,8 @@ function readButtons(value: unknown, path: string, problems: FieldError[]): Butt
   return problems.length === before ? rows : null;
 }
 
-/** The runtime's answer `{"replies": [...]}`; throws a sentence naming the first problem. */
-export function parseAgentAnswer(body: string): AgentReply[] {
+/** The runtime's answer `{"replies": [...], "actions"?: [...]}`; throws a sentence naming the first problem. */
+export function parseAgentAnswer(body: string): AgentAnswer {
   let root: unknown;
   try {
     root = JSON.parse(body);
@@ -158,11 +205,20 @@ export function parseAgentAnswer(body: string): AgentReply[] {
   const replies = isObject(root) ? own(root, 'replies') : undefined;
   if (!Array.isArray(replies)) throw new Error('The Agent runtime answered without a "replies" array');
   if (replies.length > MAX_REPLIES) throw new Error(`The Agent runtime answered with more than ${MAX_REPLIES} replies`);
+  const actions = isObject(root) ? own(root, 'actions') : undefined;
+  if (!absent(actions) && !Array.isArray(actions))
+    throw new Error('The Agent runtime answered with "actions" that is not an array');
+  const actionList = Array.isArray(actions) ? (actions as unknown[]) : [];
+  if (actionList.length > MAX_ACTIONS)
+    throw new Error(`The Agent runtime answered with more than ${MAX_ACTIONS} actions`);
   const problems: FieldError[] = [];
   const read = replies.map((reply, index) => readReply(reply, `replies[${index}]`, problems));
+  const readActions = actionList.map((action, index) => readAction(action, `actions[${index}]`, problems));
   if (problems.length > 0)
-    throw new Error(`The Agent runtime answered with an invalid reply: ${problems[0].field} ${problems[0].message}`);
-  return read as AgentReply[];
+    throw new Error(
+      `The Agent runtime answered with an invalid ${problems[0].field.startsWith('actions') ? 'action' : 'reply'}: ${problems[0].field} ${problems[0].message}`,
+    );
+  return { replies: read as AgentReply[], actions: readActions as AgentAction[] };
 }
 
 /**
@@ -174,7 +230,32 @@ export function parseAgentAnswer(body: string): AgentReply[] {
 export function draftsFor(
   replies: readonly AgentReply[],
   capabilities: ChannelCapabilities = DEFAULT_CAPABILITIES,
+  actions: readonly AgentAction[] = [],
 ): OutboundDraft[] {
+  return [...replyDrafts(replies, capabilities), ...actions.map((action) => actionDraft(action, capabilities))];
+}
+
+/**
+ * An action after the replies of its answer: queued when the channel accepts it, else stored `skipped` with the
+ * reason (never sent; the chat goes on).
+ */
+function actionDraft(action: AgentAction, capabilities: ChannelCapabilities): OutboundDraft {
+  const [accepted, method, capability] =
+    action.type === 'redirect'
+      ? [capabilities.redirectChat, 'redirect_chat', 'redirectChat']
+      : [capabilities.closeChat, 'close_chat', 'closeChat'];
+  const { type, ...parameters } = action;
+  return {
+    kind: type,
+    text: null,
+    buttons: null,
+    payload: parameters,
+    status: accepted ? 'queued' : 'skipped',
+    lastError: accepted ? null : `Not sent: the channel does not accept ${method} (capabilities.${capability} is off)`,
+  };
+}
+
+function replyDrafts(replies: readonly AgentReply[], capabilities: ChannelCapabilities): OutboundDraft[] {
   const shaped = (text: string): string => (capabilities.markdown === 'strip' ? plainText(text) : text);
   return replies.flatMap((reply) => [
     ...(reply.text !== undefined ? textParts(shaped(reply.text), capabilities.maxMessageLength) : []).map((text) => ({

@@ -31,11 +31,15 @@ export interface SendClaim extends LaneClaim {
   /** The chat's oldest `queued` outbound message; null when the lane had nothing left. */
   message: {
     id: string;
-    kind: 'operator' | 'file_operator' | 'keyboard';
+    kind: 'operator' | 'file_operator' | 'keyboard' | 'redirect' | 'close';
     text: string | null;
     buttons: unknown[] | null;
-    /** A file reply's `{file: {url, name?, mediaType?}}`. */
-    payload: { file?: { url: string; name?: string; mediaType?: string } } | null;
+    /** A file reply's `{file: {url, name?, mediaType?}}`; a redirect's `{operatorId?, departmentKey?}`. */
+    payload: {
+      file?: { url: string; name?: string; mediaType?: string };
+      operatorId?: string;
+      departmentKey?: string;
+    } | null;
     attempts: number;
     scheduleBase: number;
     createdAt: string;
@@ -71,6 +75,9 @@ export interface AgentSettlement extends OutcomeBase {
     text: string | null;
     buttons: unknown[] | null;
     payload: Record<string, unknown> | null;
+    /** `queued` when absent; `skipped` (an action the channel does not accept) is stored and never sent. */
+    status?: 'queued' | 'skipped';
+    lastError?: string | null;
   }[];
 }
 
@@ -217,9 +224,11 @@ const SETTLE_AGENT = prepared(
     WHERE m.id = h.message_id AND m.chat_id = h.chat_id AND m.id = ANY($3::uuid[]) AND m.status = 'received'
     RETURNING m.id, m.chat_id, m.tenant_id, m.channel_id, h.outcome, h.replies
   ), replies AS (
-    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, created_at)
-    SELECT r.id, st.tenant_id, st.channel_id, st.chat_id, 'outbound', r.kind, r.text, r.buttons, r.payload, 'queued', clock_timestamp()
-    FROM settled st, jsonb_to_recordset(st.replies) AS r(id uuid, kind text, text text, buttons jsonb, payload jsonb)
+    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, last_error, created_at)
+    SELECT r.id, st.tenant_id, st.channel_id, st.chat_id, 'outbound', r.kind, r.text, r.buttons, r.payload,
+           COALESCE(r.status, 'queued'), r."lastError", clock_timestamp()
+    FROM settled st,
+         jsonb_to_recordset(st.replies) AS r(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text)
     WHERE st.outcome = 'success'
     ORDER BY r.id
     RETURNING chat_id

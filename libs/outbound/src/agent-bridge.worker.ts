@@ -46,10 +46,13 @@ export class AgentBridge
 
   async attempt(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
     try {
-      const replies = await this.runtime.respond(eventFor(claim, message));
+      const { replies, actions } = await this.runtime.respond(eventFor(claim, message));
       return {
         verdict: { outcome: 'success' },
-        result: draftsFor(replies, capabilitiesOf(claim.capabilities)).map((draft) => ({ ...draft, id: uuid7() })),
+        result: draftsFor(replies, capabilitiesOf(claim.capabilities), actions).map((draft) => ({
+          ...draft,
+          id: uuid7(),
+        })),
       };
     } catch (error) {
       if (error instanceof AgentCallFailed) return { verdict: error.verdict };

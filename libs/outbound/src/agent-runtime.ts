@@ -1,4 +1,4 @@
-import type { AgentReply } from '#conversations';
+import type { AgentAnswer } from '#conversations';
 import type { AttemptVerdict } from '#lanes';
 
 /** What the Agent runtime receives for one visitor message (protocol section 3). */
@@ -22,6 +22,6 @@ export class AgentCallFailed extends Error {
 
 /** The DI token: the HTTP runtime, or the built-in echo agent outside production when AGENT_RUNTIME_URL is unset. */
 export abstract class AgentRuntime {
-  /** Resolves with the replies in order, or rejects with AgentCallFailed. */
-  abstract respond(event: AgentEvent): Promise<AgentReply[]>;
+  /** Resolves with the replies and actions in order, or rejects with AgentCallFailed. */
+  abstract respond(event: AgentEvent): Promise<AgentAnswer>;
 }

@@ -21,6 +21,27 @@ export function sendMessageBody(claim: SendClaim, message: Head): Record<string,
   return { chat_id: clientChatIdOf(claim), message: messageBody(message) };
 }
 
+/**
+ * The request for an outbound message: `send_message`, or for an action (docs/protocol.md, Extensions)
+ * `redirect_chat` with `operator_id` or `dep_key` (or neither: the general queue) and `close_chat`.
+ */
+export function requestFor(claim: SendClaim, message: Head): { method: string; body: Record<string, unknown> } {
+  const chatId = clientChatIdOf(claim);
+  if (message.kind === 'redirect') {
+    const { operatorId, departmentKey } = message.payload ?? {};
+    return {
+      method: 'redirect_chat',
+      body: {
+        chat_id: chatId,
+        ...(operatorId === undefined ? {} : { operator_id: operatorId }),
+        ...(departmentKey === undefined ? {} : { dep_key: departmentKey }),
+      },
+    };
+  }
+  if (message.kind === 'close') return { method: 'close_chat', body: { chat_id: chatId } };
+  return { method: 'send_message', body: sendMessageBody(claim, message) };
+}
+
 function messageBody(message: Head): Record<string, unknown> {
   switch (message.kind) {
     case 'keyboard':
@@ -86,11 +107,12 @@ export class Dispatcher
       };
     }
     try {
+      const { method, body } = requestFor(claim, message);
       const response = await this.http.request({
         method: 'POST',
-        url: methodUrl(claim.webhookUrl, 'send_message'),
+        url: methodUrl(claim.webhookUrl, method),
         headers: { 'Idempotency-Key': message.id, ...(token === null ? {} : { Authorization: `Token ${token}` }) },
-        body: sendMessageBody(claim, message),
+        body,
         // A client server may echo what it was sent: lastError is shown by the admin API and logged.
         secrets: [token, this.config.platformAdminToken],
       });

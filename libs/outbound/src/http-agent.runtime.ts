@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, OutboundFailure, OutboundHttpClient, redactSecrets, wellFormedExcerpt } from '#common';
-import { parseAgentAnswer, type AgentReply } from '#conversations';
+import { parseAgentAnswer, type AgentAnswer } from '#conversations';
 import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
 import { judgeAnswer } from '#lanes';
 
@@ -27,7 +27,7 @@ export class HttpAgentRuntime extends AgentRuntime {
     this.secrets = [config.platformAdminToken];
   }
 
-  async respond(event: AgentEvent): Promise<AgentReply[]> {
+  async respond(event: AgentEvent): Promise<AgentAnswer> {
     let answer: Awaited<ReturnType<OutboundHttpClient['exchange']>>;
     try {
       answer = await this.http.exchange(
