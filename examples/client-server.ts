@@ -52,6 +52,21 @@ const server = createServer(async (req, res) => {
     if (greeting) setTimeout(() => void sendVisitorMessage(greeting), 500);
     return;
   }
+  // Actions (docs/protocol.md, Extensions): only on a channel with capabilities.redirectChat / closeChat.
+  if (path.endsWith('/redirect_chat') || path.endsWith('/close_chat')) {
+    const to =
+      body?.operator_id !== undefined
+        ? ` to operator ${JSON.stringify(body.operator_id)}`
+        : body?.dep_key !== undefined
+          ? ` to department ${JSON.stringify(body.dep_key)}`
+          : path.endsWith('/redirect_chat')
+            ? ' to the general queue'
+            : '';
+    console.log(
+      `${path.split('/').at(-1)} for chat ${JSON.stringify(body?.chat_id)}${to}   (Idempotency-Key ${req.headers['idempotency-key']})`,
+    );
+    return reply(res, 200, { result: 'ok' });
+  }
   if (path.endsWith('/send_message')) {
     const message = (body?.message ?? {}) as { kind?: string; text?: string; buttons?: unknown; data?: unknown };
     // file_operator: only on a channel with capabilities.files "file" (docs/protocol.md, Extensions).
