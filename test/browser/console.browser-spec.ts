@@ -13,7 +13,8 @@ import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-ap
  * The console in Debian's Chromium against the real service on a real PostgreSQL, with a fake client server: the
  * operator creates a tenant and its key, the tenant signs in with that key and walks the seed's Channels tab
  * (refusal, both warnings, a clean save, a repeated title, rotation, deletion) and a channel's extensions, then a chat
- * whose reply failed is retried to delivered, the Agent writes first; the data lifecycle (a visitor exported and erased, an agent deleted,
+ * whose reply failed is retried to delivered, the Agent writes first, the Agent's actions (a handover sent, a closing
+ * skipped) are shown; the data lifecycle (a visitor exported and erased, an agent deleted,
  * a tenant's retention set and the tenant deleted), and the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the
  * screenshots the README shows (docs/console).
  */
@@ -245,6 +246,8 @@ describe('console (Chromium)', () => {
     await expect(draftExtensions.getByLabel('Send files as files').isChecked()).resolves.toBe(false);
     await expect(draftExtensions.getByLabel('Split messages longer than').inputValue()).resolves.toBe('');
     await expect(draftExtensions.getByLabel('Strip Markdown').isChecked()).resolves.toBe(false);
+    await expect(draftExtensions.getByLabel('Hand chats to a human (redirect_chat)').isChecked()).resolves.toBe(false);
+    await expect(draftExtensions.getByLabel('Close chats (close_chat)').isChecked()).resolves.toBe(false);
     await draft.getByLabel('Title').fill('Docs chat');
     await draft.getByLabel('Channel webhook: URL').fill(client.url);
     await draftExtensions.getByLabel('Strip Markdown').check();
@@ -257,7 +260,13 @@ describe('console (Chromium)', () => {
     const listed = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
     const { id } = listed.find((c: { title: string }) => c.title === 'Docs chat') as { id: string };
     const stored = async () => (await asTenant(t, tenant).get(`/api/v1/channels/${id}`)).body;
-    expect((await stored()).capabilities).toEqual({ files: 'link', maxMessageLength: null, markdown: 'strip' });
+    expect((await stored()).capabilities).toEqual({
+      files: 'link',
+      maxMessageLength: null,
+      markdown: 'strip',
+      redirectChat: false,
+      closeChat: false,
+    });
 
     // Files as files and a length, with a new title: one PATCH with only what changed.
     let docs = channelRegion(page, 'Docs chat Inactive');
@@ -315,7 +324,13 @@ describe('console (Chromium)', () => {
     expect(cleared.postDataJSON()).toEqual({ capabilities: { maxMessageLength: null } });
     await docs.getByText('Saved.').waitFor();
     await expectCount(docs.getByRole('alert'), 0);
-    expect((await stored()).capabilities).toEqual({ files: 'file', maxMessageLength: null, markdown: 'strip' });
+    expect((await stored()).capabilities).toEqual({
+      files: 'file',
+      maxMessageLength: null,
+      markdown: 'strip',
+      redirectChat: false,
+      closeChat: false,
+    });
 
     // The later tests (and screenshots) see Support bot with its one channel again.
     await asTenant(t, tenant).delete(`/api/v1/channels/${id}`).expect(204);
@@ -373,6 +388,69 @@ describe('console (Chromium)', () => {
     await page.getByRole('listitem', { name: 'Agent message, delivered' }).nth(1).waitFor({ timeout: 15_000 });
     await shoot(page, 'chat');
   }, 90_000);
+
+  test("the Agent's actions in a chat: a handover sent (redirectChat turned on here), a closing skipped with its reason", async () => {
+    const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    const stored = async () => (await asTenant(t, tenant).get(`/api/v1/channels/${channel.id}`)).body;
+    expect((await stored()).capabilities).toMatchObject({ redirectChat: false, closeChat: false });
+    await page.goto('/console/#/agents/support-bot');
+    await expectHeading(page, 'Support bot');
+    const site = channelRegion(page, 'Site chat Active');
+    const extensions = site.getByRole('group', { name: 'Extensions' });
+    const redirect = extensions.getByLabel('Hand chats to a human (redirect_chat)');
+    const close = extensions.getByLabel('Close chats (close_chat)');
+    await expect(redirect.isChecked()).resolves.toBe(false);
+    await expect(close.isChecked()).resolves.toBe(false);
+    await redirect.check();
+    const [patched] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH'),
+      site.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    expect(patched.postDataJSON()).toEqual({ capabilities: { redirectChat: true } });
+    await site.getByText('Saved.').waitFor();
+    expect((await stored()).capabilities).toMatchObject({ redirectChat: true, closeChat: false });
+    await page.reload();
+    await expectHeading(page, 'Support bot');
+    await expect(redirect.isChecked()).resolves.toBe(true);
+    await expect(close.isChecked()).resolves.toBe(false);
+
+    // The echo agent answers /operator with a handover to the general queue, /close with a closing.
+    const chatId = 1043;
+    const echoed = (text: string) =>
+      sendMessages(client).some((r) => {
+        const json = r.json as { chat_id: unknown; message: { text?: string } };
+        return json.chat_id === chatId && json.message.text === `Echo: ${text}`;
+      });
+    for (const text of ['/operator', '/close']) {
+      await postEvent(
+        t,
+        tokenOf(channel),
+        visitorEvent({ chatId, visitorId: 'v-actions', messageId: `m-${text}`, text }),
+      ).expect(200);
+      await eventually(() => (echoed(text) ? true : undefined));
+    }
+    await eventually(() => (client.requests.some((r) => r.url.startsWith('/redirect_chat')) ? true : undefined));
+
+    await page.goto(`/console/#/channels/${channel.id}/chats`);
+    await expectHeading(page, 'Chats of Site chat');
+    await page.getByRole('link', { name: `Chat ${chatId}` }).click();
+    await expectHeading(page, `Chat ${chatId}`);
+    await page
+      .getByRole('listitem', { name: 'Agent message, delivered' })
+      .filter({ hasText: 'Handed to the general queue' })
+      .waitFor({ timeout: 30_000 });
+    const skipped = page.getByRole('listitem', { name: 'Agent message, skipped' });
+    await skipped.getByText('Chat closed').waitFor({ timeout: 15_000 });
+    await skipped.getByText('capabilities.closeChat is off').waitFor();
+    await expectCount(skipped, 1);
+    expect(client.requests.filter((r) => r.url.startsWith('/close_chat'))).toEqual([]);
+    await shoot(page, 'chat-actions');
+
+    // The later tests see Site chat as before.
+    await asTenant(t, tenant)
+      .patch(`/api/v1/channels/${channel.id}`, { capabilities: { redirectChat: false } })
+      .expect(200);
+  }, 60_000);
 
   test('at 360 px wide every screen fits without sideways scrolling', async () => {
     const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;

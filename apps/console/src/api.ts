@@ -39,13 +39,17 @@ export interface ChannelWarning {
  * What a channel's client server accepts beyond the seed's protocol (docs/protocol.md, Extensions), all off by default:
  * `files` 'file' sends a reply's file as a file_operator message (default 'link': its URL in a text); a
  * `maxMessageLength` splits a longer text reply into several messages at word boundaries (default null: sent whole);
- * `markdown` 'strip' sends Markdown as plain text, links keeping their URL (default 'pass': as the Agent wrote it).
+ * `markdown` 'strip' sends Markdown as plain text, links keeping their URL (default 'pass': as the Agent wrote it);
+ * `redirectChat` / `closeChat` send the Agent's redirect / close actions as POST redirect_chat / close_chat (default
+ * false: such an action is stored `skipped`, never sent).
  */
 export interface ChannelCapabilities {
   files: 'link' | 'file';
   /** 1 to 65536 characters (code points), or null for no limit. */
   maxMessageLength: number | null;
   markdown: 'pass' | 'strip';
+  redirectChat: boolean;
+  closeChat: boolean;
 }
 export interface Channel {
   id: string;
@@ -84,13 +88,25 @@ export interface Button {
   id: string;
   text: string;
 }
+/** An outbound file reply's file, sent as a file_operator message or as its link in an operator message. */
+export interface MessageFile {
+  url: string;
+  name?: string;
+  mediaType?: string;
+}
+/** The Agent's action (kind redirect or close); a redirect with neither id goes to the general queue. */
+export type MessageAction = { type: 'redirect'; operatorId?: string; departmentKey?: string } | { type: 'close' };
 export interface Message {
   id: string;
   direction: 'inbound' | 'outbound';
+  /** inbound: visitor | file_visitor | keyboard_response; outbound: operator | file_operator | keyboard | redirect | close. */
   kind: string;
   text: string | null;
   buttons?: Button[][];
+  file?: MessageFile;
+  action?: MessageAction;
   clientMessageId?: string;
+  /** inbound: received | answered | failed; outbound: queued | delivered | failed | skipped (never sent, see lastError). */
   status: string;
   attempts: number;
   lastError?: string;

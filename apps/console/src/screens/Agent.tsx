@@ -40,10 +40,18 @@ interface Form {
   /** The number field holds text the browser cannot read as a number (its value is then empty, not the text). */
   maxMessageLengthUnreadable: boolean;
   stripMarkdown: boolean;
+  redirectChat: boolean;
+  closeChat: boolean;
 }
 
 /** A client server that speaks only the seed's protocol: what a new channel gets. */
-const NO_CAPABILITIES: ChannelCapabilities = { files: 'link', maxMessageLength: null, markdown: 'pass' };
+const NO_CAPABILITIES: ChannelCapabilities = {
+  files: 'link',
+  maxMessageLength: null,
+  markdown: 'pass',
+  redirectChat: false,
+  closeChat: false,
+};
 const MAX_MESSAGE_LENGTH_LIMIT = 65_536;
 
 function formOf(channel: Channel | undefined): Form {
@@ -58,6 +66,8 @@ function formOf(channel: Channel | undefined): Form {
     maxMessageLength: capabilities.maxMessageLength === null ? '' : String(capabilities.maxMessageLength),
     maxMessageLengthUnreadable: false,
     stripMarkdown: capabilities.markdown === 'strip',
+    redirectChat: capabilities.redirectChat,
+    closeChat: capabilities.closeChat,
   };
 }
 
@@ -73,6 +83,8 @@ function capabilitiesOf(form: Form): ChannelCapabilities {
     files: form.filesAsFiles ? 'file' : 'link',
     maxMessageLength: length === '' ? null : Number(length),
     markdown: form.stripMarkdown ? 'strip' : 'pass',
+    redirectChat: form.redirectChat,
+    closeChat: form.closeChat,
   };
 }
 
@@ -85,6 +97,8 @@ function capabilityChanges(
   if (to.files !== from.files) changes.files = to.files;
   if (to.maxMessageLength !== from.maxMessageLength) changes.maxMessageLength = to.maxMessageLength;
   if (to.markdown !== from.markdown) changes.markdown = to.markdown;
+  if (to.redirectChat !== from.redirectChat) changes.redirectChat = to.redirectChat;
+  if (to.closeChat !== from.closeChat) changes.closeChat = to.closeChat;
   return Object.keys(changes).length === 0 ? undefined : changes;
 }
 
@@ -364,6 +378,37 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
               </label>
               <p id={`${id}-markdown-hint`} class="hint">
                 <span class="badge">Extension</span> The Agent's Markdown is sent as plain text; links keep their URL.
+              </p>
+            </div>
+            <div class="field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={form.redirectChat}
+                  aria-describedby={`${id}-redirect-hint`}
+                  onChange={(event) => set({ redirectChat: event.currentTarget.checked })}
+                />
+                Hand chats to a human (<code>redirect_chat</code>)
+              </label>
+              <p id={`${id}-redirect-hint`} class="hint">
+                <span class="badge">Extension</span> When the Agent hands a chat over, to an operator, a department or
+                the general queue, it is sent as <code>redirect_chat</code>. Off: the handover is only recorded, as
+                skipped.
+              </p>
+            </div>
+            <div class="field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={form.closeChat}
+                  aria-describedby={`${id}-close-hint`}
+                  onChange={(event) => set({ closeChat: event.currentTarget.checked })}
+                />
+                Close chats (<code>close_chat</code>)
+              </label>
+              <p id={`${id}-close-hint`} class="hint">
+                <span class="badge">Extension</span> When the Agent closes a chat, it is sent as <code>close_chat</code>
+                . Off: the closing is only recorded, as skipped.
               </p>
             </div>
           </fieldset>

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, type Chat as ChatRecord, type Message } from '../api';
+import { api, type Chat as ChatRecord, type Message, type MessageAction, type MessageFile } from '../api';
 import { href } from '../router';
 import {
   ConfirmDialog,
@@ -157,10 +157,38 @@ function VisitorData({
   );
 }
 
+/** The Agent's action in words: where the chat was handed, or that it was closed. */
+function actionText(action: MessageAction): string {
+  if (action.type === 'close') return 'Chat closed';
+  if (action.operatorId !== undefined) return `Handed to operator ${action.operatorId}`;
+  if (action.departmentKey !== undefined) return `Handed to department ${action.departmentKey}`;
+  return 'Handed to the general queue';
+}
+
+/** A reply's file: its name (or URL) as a link when the URL is http(s), else as text; its media type beside. */
+function FileLine({ file }: { file: MessageFile }) {
+  const label = file.name ?? file.url;
+  return (
+    <p class="file">
+      File:{' '}
+      {/^https?:\/\//i.test(file.url) ? (
+        <a href={file.url} target="_blank" rel="noopener noreferrer">
+          {label}
+        </a>
+      ) : (
+        <span>{label}</span>
+      )}
+      {file.mediaType && <span class="muted"> ({file.mediaType})</span>}
+    </p>
+  );
+}
+
 function Content({ message }: { message: Message }) {
   return (
     <>
+      {message.action && <p class="text action">{actionText(message.action)}</p>}
       {message.text !== null && <p class="text">{message.text}</p>}
+      {message.file && <FileLine file={message.file} />}
       {message.buttons && (
         <ul class="buttons" aria-label="Buttons">
           {message.buttons.flat().map((button) => (
