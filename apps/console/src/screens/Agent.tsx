@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import {
   api,
@@ -145,6 +146,39 @@ function Warnings({ warnings }: { warnings: ChannelWarning[] }) {
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** One switch of the Extensions group: a checkbox, its label, and a hint marked as an extension of the protocol. */
+function ExtensionCheck({
+  id,
+  checked,
+  onChange,
+  label,
+  children,
+}: {
+  /** The hint's element id, which the checkbox is described by. */
+  id: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  label: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="field">
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={checked}
+          aria-describedby={id}
+          onChange={(event) => onChange(event.currentTarget.checked)}
+        />
+        {label}
+      </label>
+      <p id={id} class="hint">
+        <span class="badge">Extension</span> {children}
+      </p>
     </div>
   );
 }
@@ -325,21 +359,14 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
             <p id={`${id}-extensions-hint`} class="hint">
               Beyond the seed's protocol, all off by default: turn one on only if the client server accepts it.
             </p>
-            <div class="field">
-              <label class="check">
-                <input
-                  type="checkbox"
-                  checked={form.filesAsFiles}
-                  aria-describedby={`${id}-files-hint`}
-                  onChange={(event) => set({ filesAsFiles: event.currentTarget.checked })}
-                />
-                Send files as files
-              </label>
-              <p id={`${id}-files-hint`} class="hint">
-                <span class="badge">Extension</span> A reply's file is sent as a <code>file_operator</code> message, not
-                as its link in a text.
-              </p>
-            </div>
+            <ExtensionCheck
+              id={`${id}-files-hint`}
+              checked={form.filesAsFiles}
+              onChange={(checked) => set({ filesAsFiles: checked })}
+              label="Send files as files"
+            >
+              A reply's file is sent as a <code>file_operator</code> message, not as its link in a text.
+            </ExtensionCheck>
             <div class="field">
               <label for={`${id}-split`}>Split messages longer than</label>
               <div class="with-unit">
@@ -366,51 +393,40 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
                 words. Empty: no limit, every reply is sent whole.
               </p>
             </div>
-            <div class="field">
-              <label class="check">
-                <input
-                  type="checkbox"
-                  checked={form.stripMarkdown}
-                  aria-describedby={`${id}-markdown-hint`}
-                  onChange={(event) => set({ stripMarkdown: event.currentTarget.checked })}
-                />
-                Strip Markdown
-              </label>
-              <p id={`${id}-markdown-hint`} class="hint">
-                <span class="badge">Extension</span> The Agent's Markdown is sent as plain text; links keep their URL.
-              </p>
-            </div>
-            <div class="field">
-              <label class="check">
-                <input
-                  type="checkbox"
-                  checked={form.redirectChat}
-                  aria-describedby={`${id}-redirect-hint`}
-                  onChange={(event) => set({ redirectChat: event.currentTarget.checked })}
-                />
-                Hand chats to a human (<code>redirect_chat</code>)
-              </label>
-              <p id={`${id}-redirect-hint`} class="hint">
-                <span class="badge">Extension</span> When the Agent hands a chat over, to an operator, a department or
-                the general queue, it is sent as <code>redirect_chat</code>. Off: the handover is only recorded, as
-                skipped.
-              </p>
-            </div>
-            <div class="field">
-              <label class="check">
-                <input
-                  type="checkbox"
-                  checked={form.closeChat}
-                  aria-describedby={`${id}-close-hint`}
-                  onChange={(event) => set({ closeChat: event.currentTarget.checked })}
-                />
-                Close chats (<code>close_chat</code>)
-              </label>
-              <p id={`${id}-close-hint`} class="hint">
-                <span class="badge">Extension</span> When the Agent closes a chat, it is sent as <code>close_chat</code>
-                . Off: the closing is only recorded, as skipped.
-              </p>
-            </div>
+            <ExtensionCheck
+              id={`${id}-markdown-hint`}
+              checked={form.stripMarkdown}
+              onChange={(checked) => set({ stripMarkdown: checked })}
+              label="Strip Markdown"
+            >
+              The Agent's Markdown is sent as plain text; links keep their URL.
+            </ExtensionCheck>
+            <ExtensionCheck
+              id={`${id}-redirect-hint`}
+              checked={form.redirectChat}
+              onChange={(checked) => set({ redirectChat: checked })}
+              label={
+                <>
+                  Hand chats to a human (<code>redirect_chat</code>)
+                </>
+              }
+            >
+              When the Agent hands a chat over, to an operator, a department or the general queue, it is sent as{' '}
+              <code>redirect_chat</code>. Off: the handover is only recorded, as skipped.
+            </ExtensionCheck>
+            <ExtensionCheck
+              id={`${id}-close-hint`}
+              checked={form.closeChat}
+              onChange={(checked) => set({ closeChat: checked })}
+              label={
+                <>
+                  Close chats (<code>close_chat</code>)
+                </>
+              }
+            >
+              When the Agent closes a chat, it is sent as <code>close_chat</code>. Off: the closing is only recorded, as
+              skipped.
+            </ExtensionCheck>
           </fieldset>
         </fieldset>
         {error && <ErrorNotice error={error} />}
