@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { MessageDto } from '../chats.dto.js';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { ChatDto, MessageDto } from '../chats.dto.js';
 
 export class ErasedVisitorDto {
   @ApiProperty({ example: 2, description: 'Chats removed.' })
@@ -9,28 +9,14 @@ export class ErasedVisitorDto {
   messages!: number;
 }
 
-export class ExportedChatDto {
+/** A chat as the chats API shows it, under the client's `chatId` (its visitor is the export's), with its messages. */
+export class ExportedChatDto extends OmitType(ChatDto, ['clientChatId', 'visitorId'] as const) {
   @ApiProperty({
     example: 1042,
     description: "The client's chat_id, with the JSON type it was sent with.",
     oneOf: [{ type: 'integer' }, { type: 'string' }],
   })
   chatId!: number | string;
-
-  @ApiProperty({ example: '7d1f3c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b', description: 'The internal chat id.' })
-  id!: string;
-
-  @ApiProperty({ example: '1042|omnichannel' })
-  channelChatId!: string;
-
-  @ApiProperty({ example: { name: 'Ann', email: 'ann@example.com' } })
-  variables!: Record<string, string>;
-
-  @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
-  createdAt!: Date;
-
-  @ApiProperty({ example: '2026-11-23T10:05:00.000Z' })
-  lastMessageAt!: Date;
 
   @ApiProperty({ type: [MessageDto], description: 'Every message of the chat, oldest first.' })
   messages!: MessageDto[];
