@@ -120,9 +120,8 @@ export class OutboundHttpClient implements OnApplicationShutdown {
           method: request.method,
           headers: headersToSend(request),
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          // The one deadline for the whole request, body included: undici's own per-phase timeouts (300 s) never fire first.
           signal: abort.signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
         });
       } catch (error) {
         throw classify(error, timeoutMs, timedOut);
@@ -191,7 +190,7 @@ export function classify(error: unknown, timeoutMs: number, timedOut = false): O
     );
   if (code === CONNECT_TIMEOUT_CODE)
     return new OutboundFailure('timeout', `Timed out connecting after ${CONNECT_TIMEOUT_MS / 1000} s`);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || failure?.name === 'AbortError')
+  if (failure?.name === 'AbortError')
     return new OutboundFailure('timeout', `Timed out after ${timeoutMs / 1000} s without a complete response`);
   const networkCode = (code !== undefined && code !== 'UND_ERR_SOCKET' ? code : cause?.code) ?? code ?? 'ERROR';
   const detail = cause?.message ?? message;
