@@ -6,6 +6,7 @@ import { InboundRateLimit1796500000000 } from './1796500000000-InboundRateLimit.
 import { HotLaneClaims1796500000001 } from './1796500000001-HotLaneClaims.js';
 import { DataLifecycle1796600000000 } from './1796600000000-DataLifecycle.js';
 import { ChannelCapabilities1796600000001 } from './1796600000001-ChannelCapabilities.js';
+import { ChatStateAndReports1796600000002 } from './1796600000002-ChatStateAndReports.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: Function[] = [
   HotLaneClaims1796500000001,
   DataLifecycle1796600000000,
   ChannelCapabilities1796600000001,
+  ChatStateAndReports1796600000002,
 ];

@@ -68,6 +68,7 @@ describe('the Agent bridge (protocol section 3) with an Agent runtime on loopbac
     const [inbound] = await messagesOf(1042);
     const chats = await asTenant(t, acme).get(`/api/v1/channels/${channelId}/chats`);
     expect(runtime.calls[0].body).toEqual({
+      type: 'message',
       agentId: 'bot-7',
       channelId,
       chatId: chats.body.items[0].id,

@@ -49,13 +49,19 @@ describe('chats and messages (tenant, read)', () => {
     expect(Object.keys(newest).sort()).toEqual([
       'channelChatId',
       'clientChatId',
+      'closedAt',
+      'closedBy',
       'createdAt',
       'id',
       'lastMessageAt',
+      'state',
       'variables',
       'visitorId',
     ]);
     expect(newest).toMatchObject({
+      state: 'open',
+      closedAt: null,
+      closedBy: null,
       clientChatId: 'str-7',
       channelChatId: 'str-7|omnichannel',
       visitorId: 'v-77',

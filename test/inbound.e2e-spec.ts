@@ -112,9 +112,9 @@ describe('POST /{token}/bot_api_webhook: the status table, row by row', () => {
 
   it('row 6: another event or kind is 200 ignored, storing and sending nothing', async () => {
     const before = await counts(t);
-    const event = await postEvent(t, token, { ...visitorEvent(), event: 'chat_closed' });
+    const event = await postEvent(t, token, { ...visitorEvent(), event: 'chat_rated' });
     expect(event.status).toBe(200);
-    expect(event.body).toEqual({ result: 'ignored', reason: 'unsupported event "chat_closed"' });
+    expect(event.body).toEqual({ result: 'ignored', reason: 'unsupported event "chat_rated"' });
     const kind = await postEvent(t, token, { ...visitorEvent(), message: { id: 'm-x', kind: 'sticker' } });
     expect(kind.status).toBe(200);
     expect(kind.body).toEqual({ result: 'ignored', reason: 'unsupported message kind "sticker"' });

@@ -113,7 +113,7 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const claim = await claimOne(chatId);
     expect(claim.message?.text).toBe('m1');
     expect(await laneOf(chatId)).toEqual({ due: false, claimed: true, sendDue: null });
-    expect(await lanes.settleAgent([answered(claim)])).toEqual([{ chatId, dueNow: null, sendDueNow: true }]);
+    expect(await lanes.settleAgent([answered(claim)], false)).toEqual([{ chatId, dueNow: null, sendDueNow: true, reported: false }]);
     expect(await laneOf(chatId)).toEqual({ due: null, claimed: false, sendDue: true });
     expect(await query(`SELECT status, attempts FROM messages WHERE direction = 'inbound'`)).toEqual([
       { status: 'answered', attempts: 1 },
@@ -126,7 +126,7 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const claim = await claimOne(chatId);
     await accept(where, 'c1', 'm2');
     expect(await laneOf(chatId)).toMatchObject({ due: false, claimed: true });
-    expect(await lanes.settleAgent([answered(claim)])).toEqual([{ chatId, dueNow: true, sendDueNow: true }]);
+    expect(await lanes.settleAgent([answered(claim)], false)).toEqual([{ chatId, dueNow: true, sendDueNow: true, reported: false }]);
     expect(await laneOf(chatId)).toMatchObject({ due: true, claimed: false });
     expect((await claimOne(chatId)).message?.text).toBe('m2');
   });
@@ -141,7 +141,7 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
         await other.query('BEGIN');
         await accept(where, `race-${round}`, `second-${round}`, other);
         // The settle takes its snapshot now and then waits for the chat row the open transaction holds.
-        const settling = lanes.settleAgent([answered(claim)]);
+        const settling = lanes.settleAgent([answered(claim)], false);
         await new Promise((resolve) => setTimeout(resolve, 100));
         await other.query('COMMIT');
         await settling;
@@ -161,13 +161,13 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     await query(`UPDATE chats SET agent_claimed_until = now() - interval '1 second' WHERE id = $1`, [chatId]);
     const fresh = await claimOne(chatId);
     expect(fresh.lease).not.toBe(stale.lease);
-    expect(await lanes.settleAgent([answered(stale)])).toEqual([]);
+    expect(await lanes.settleAgent([answered(stale)], false)).toEqual([]);
     expect(await laneOf(chatId)).toMatchObject({ due: false, claimed: true });
     // The stale settle wrote nothing: no reply stored where no send lane would pick it up; the holder's settle answers.
     expect(await query(`SELECT status, attempts FROM messages WHERE direction = 'inbound'`)).toEqual([
       { status: 'received', attempts: 0 },
     ]);
-    await lanes.settleAgent([answered(fresh, 'again')]);
+    await lanes.settleAgent([answered(fresh, 'again')], false);
     expect(await query(`SELECT text FROM messages WHERE direction = 'outbound'`)).toEqual([{ text: 'again' }]);
     expect(await laneOf(chatId)).toMatchObject({ due: null, claimed: false, sendDue: true });
   });
@@ -178,7 +178,7 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     await accept(where, 'c1', 'm2');
     const claim = await claimOne(chatId);
     const retryAt = new Date(Date.now() + 60_000);
-    await lanes.settleAgent([{ ...answered(claim), outcome: 'retry', lastError: 'HTTP 503', retryAt, replies: [] }]);
+    await lanes.settleAgent([{ ...answered(claim), outcome: 'retry', lastError: 'HTTP 503', retryAt, replies: [] }], false);
     expect(await laneOf(chatId)).toMatchObject({ due: false, claimed: false });
     expect(await lanes.claimAgent(everything)).toEqual([]);
     expect(await query(`SELECT status, attempts, last_error FROM messages WHERE text = 'm1'`)).toEqual([

@@ -12,6 +12,7 @@ import { ChannelEntity } from '#channels';
 @Index('chats_channel_visitor_idx', ['channelId', 'visitorId'])
 @Index('chats_agent_due_idx', ['agentDueAt'], { where: '"agent_due_at" IS NOT NULL' })
 @Index('chats_send_due_idx', ['sendDueAt'], { where: '"send_due_at" IS NOT NULL' })
+@Index('chats_report_due_idx', ['reportDueAt'], { where: '"report_due_at" IS NOT NULL' })
 export class ChatEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -73,6 +74,30 @@ export class ChatEntity {
   /** Bumped by every queued outbound message, for the send lane's settle. */
   @Column({ name: 'outbound_seq', type: 'bigint', default: 0 })
   outboundSeq!: string;
+
+  /**
+   * Report lane (AGENT_DELIVERY_EVENTS): when the chat's oldest delivery report is due for the Agent runtime; null when
+   * none waits. Its lease and counter work like the other two lanes'.
+   */
+  @Column({ name: 'report_due_at', type: 'timestamptz', nullable: true })
+  reportDueAt!: Date | null;
+
+  @Column({ name: 'report_claimed_until', type: 'timestamptz', nullable: true })
+  reportClaimedUntil!: Date | null;
+
+  @Column({ name: 'report_seq', type: 'bigint', default: 0 })
+  reportSeq!: string;
+
+  /**
+   * Set when the chat was closed: by the Agent (its `close_chat` delivered) or by the client server (a `chat_closed`
+   * event); null while it is open. The next visitor message reopens it.
+   */
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt!: Date | null;
+
+  /** Who closed it: `agent` or `client`; null while open. */
+  @Column({ name: 'closed_by', type: 'text', nullable: true })
+  closedBy!: 'agent' | 'client' | null;
 }
 
 /** The chat id the Platform knows the chat by: the client's chat_id and the connector. */
@@ -82,4 +107,13 @@ export function channelChatIdOf(chat: Pick<ChatEntity, 'clientChatId'>): string 
 
 export function clientChatIdOf(chat: Pick<ChatEntity, 'clientChatId' | 'clientChatIdIsNumber'>): number | string {
   return chat.clientChatIdIsNumber ? Number(chat.clientChatId) : chat.clientChatId;
+}
+
+/** open, or closed with when and by whom (docs/protocol.md, "The chat's state"), as the admin API shows it. */
+export function chatState(chat: Pick<ChatEntity, 'closedAt' | 'closedBy'>): {
+  state: 'open' | 'closed';
+  closedAt: Date | null;
+  closedBy: 'agent' | 'client' | null;
+} {
+  return { state: chat.closedAt === null ? 'open' : 'closed', closedAt: chat.closedAt, closedBy: chat.closedBy };
 }

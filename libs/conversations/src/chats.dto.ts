@@ -43,6 +43,20 @@ export class ChatDto {
 
   @ApiProperty({ example: '2026-11-23T10:05:00.000Z' })
   lastMessageAt!: Date;
+
+  @ApiProperty({
+    enum: ['open', 'closed'],
+    example: 'open',
+    description:
+      'closed: by the Agent (its close action delivered as close_chat) or by the client server (a chat_closed event); the next visitor message reopens it.',
+  })
+  state!: 'open' | 'closed';
+
+  @ApiProperty({ example: null, nullable: true, type: String, format: 'date-time', description: 'When it was closed; null while open.' })
+  closedAt!: Date | null;
+
+  @ApiProperty({ enum: ['agent', 'client'], nullable: true, example: null, description: 'Who closed it; null while open.' })
+  closedBy!: 'agent' | 'client' | null;
 }
 
 export class MessageDto {
@@ -57,6 +71,7 @@ export class MessageDto {
       'visitor',
       'file_visitor',
       'keyboard_response',
+      'chat_closed',
       'operator',
       'file_operator',
       'keyboard',
@@ -65,7 +80,7 @@ export class MessageDto {
     ],
     example: 'visitor',
     description:
-      'The protocol kind: inbound visitor | file_visitor | keyboard_response (as the client sent it); outbound ' +
+      'The protocol kind: inbound visitor | file_visitor | keyboard_response (as the client sent it) | chat_closed (the client server closed the chat; told to the Agent runtime in order); outbound ' +
       'operator (text, or a file link) | file_operator (a file, on a channel with capabilities.files "file") | keyboard (buttons) | redirect, close (the Agent\'s actions, sent as redirect_chat / close_chat).',
   })
   kind!: string;

@@ -16,6 +16,8 @@ export interface ChatRow {
   variables: Record<string, string>;
   createdAt: Date;
   lastMessageAt: Date;
+  closedAt: Date | null;
+  closedBy: 'agent' | 'client' | null;
   position: string;
 }
 
@@ -45,7 +47,8 @@ export class ConversationsRepository {
   listChats(tenantId: string, channelId: string, limit: number, after: PagePosition | null): Promise<ChatRow[]> {
     return this.dataSource.query(
       `SELECT id, client_chat_id AS "clientChatId", client_chat_id_is_number AS "clientChatIdIsNumber", visitor_id AS "visitorId",
-              variables, created_at AS "createdAt", last_message_at AS "lastMessageAt", ${MICROS_OF('last_message_at')} AS position
+              variables, created_at AS "createdAt", last_message_at AS "lastMessageAt", closed_at AS "closedAt",
+              closed_by AS "closedBy", ${MICROS_OF('last_message_at')} AS position
        FROM chats
        WHERE tenant_id = $1 AND channel_id = $2
          AND ($3::bigint IS NULL OR (last_message_at, id) < (${FROM_MICROS}, $4::uuid))
@@ -82,19 +85,34 @@ export class ConversationsRepository {
    * Queues outbound messages in the given order (ids and timestamps both increase) behind the chat's earlier ones.
    * The chat row is updated (hence locked) first: the insert reads from it.
    */
-  async insertOutbound(tx: SqlTransaction, chat: ChatRef, messages: readonly NewOutbound[]): Promise<MessageRow[]> {
+  async insertOutbound(
+    tx: SqlTransaction,
+    chat: ChatRef,
+    messages: readonly NewOutbound[],
+    report: boolean,
+  ): Promise<MessageRow[]> {
+    // With delivery events on, a message stored `skipped` has reached its final outcome: its report goes with it.
+    const reports = report ? messages.filter((message) => message.status === 'skipped').length : 0;
     return tx.query<MessageRow>(
       `WITH chat AS (
-         UPDATE chats SET last_message_at = now(), ${laneSql.addWork('send', 'chats')}
+         UPDATE chats SET last_message_at = now(), ${laneSql.addWork('send', 'chats')},
+                ${laneSql.addWorkIfAny('report', 'chats', '$5::int')}
          WHERE id = $3 AND tenant_id = $1 RETURNING id
+       ), inserted AS (
+         INSERT INTO messages AS m (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, last_error, created_at)
+         SELECT d.id, $1, $2, chat.id, 'outbound', d.kind, d.text, d.buttons, d.payload, COALESCE(d.status, 'queued'), d."lastError", clock_timestamp()
+         FROM chat,
+              jsonb_to_recordset($4::jsonb) AS d(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text)
+         ORDER BY d.id
+         RETURNING m.*
+       ), reports AS (
+         INSERT INTO agent_reports (tenant_id, chat_id, message_id, message_kind, outcome, error, created_at)
+         SELECT i.tenant_id, i.chat_id, i.id, i.kind, i.status, i.last_error, clock_timestamp() FROM inserted i
+         WHERE $5::int > 0 AND i.status = 'skipped'
+         ORDER BY i.id
        )
-       INSERT INTO messages AS m (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, last_error, created_at)
-       SELECT d.id, $1, $2, chat.id, 'outbound', d.kind, d.text, d.buttons, d.payload, COALESCE(d.status, 'queued'), d."lastError", clock_timestamp()
-       FROM chat,
-            jsonb_to_recordset($4::jsonb) AS d(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text)
-       ORDER BY d.id
-       RETURNING ${messageColumns('m')}`,
-      [chat.tenantId, chat.channelId, chat.chatId, JSON.stringify(messages)],
+       SELECT ${messageColumns('inserted')} FROM inserted ORDER BY inserted.created_at, inserted.id`,
+      [chat.tenantId, chat.channelId, chat.chatId, JSON.stringify(messages), reports],
     );
   }
 

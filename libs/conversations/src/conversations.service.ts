@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelsRepository, capabilitiesOf, channelNotFound, type ChannelEntity } from '#channels';
-import { AppError, ErrorCode, uuid7, type FieldError } from '#common';
+import { AppConfig, AppError, ErrorCode, uuid7, type FieldError } from '#common';
 import { ChatLanes } from '#lanes';
-import { channelChatIdOf, clientChatIdOf } from './chat.entity.js';
+import { channelChatIdOf, chatState, clientChatIdOf } from './chat.entity.js';
 import type { ChatDto, ChatPageDto, MessagePageDto, QueuedMessageDto, WriteMessageDto } from './chats.dto.js';
 import { ConversationsRepository, type ChatRow } from './conversations.repository.js';
 import { toMessage } from './message.mapper.js';
@@ -37,6 +37,7 @@ function toChat(row: ChatRow): ChatDto {
     variables: row.variables,
     createdAt: row.createdAt,
     lastMessageAt: row.lastMessageAt,
+    ...chatState(row),
   };
 }
 
@@ -47,6 +48,7 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
     private readonly channels: ChannelsRepository,
     private readonly lanes: ChatLanes,
+    private readonly config: AppConfig,
   ) {}
 
   async listChats(
@@ -98,8 +100,19 @@ export class ConversationsService {
       (draft) => ({ ...draft, id: uuid7() }),
     );
     const rows = await this.lanes.transaction(
-      (tx) => this.conversations.insertOutbound(tx, { tenantId, channelId, chatId: id }, drafts),
-      (inserted) => (inserted.length > 0 ? 'send' : null),
+      (tx) =>
+        this.conversations.insertOutbound(
+          tx,
+          { tenantId, channelId, chatId: id },
+          drafts,
+          this.config.agentDeliveryEvents,
+        ),
+      (inserted) =>
+        inserted.some((row) => row.status === 'skipped' && this.config.agentDeliveryEvents)
+          ? ['send', 'report']
+          : inserted.length > 0
+            ? 'send'
+            : null,
     );
     // The chat went away between the lookup and the insert (its channel deleted).
     if (rows.length === 0) throw chatNotFound();

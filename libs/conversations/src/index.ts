@@ -1,6 +1,7 @@
 export { ConversationsModule } from './conversations.module.js';
 export { ChatEntity, channelChatIdOf, clientChatIdOf } from './chat.entity.js';
 export { MessageEntity } from './message.entity.js';
+export { AgentReportEntity } from './agent-report.entity.js';
 export {
   type MessageDirection,
   type InboundStatus,
@@ -9,6 +10,7 @@ export {
 } from './message-status.js';
 export {
   draftsFor,
+  actionRefusal,
   readReply,
   readAction,
   parseAgentAnswer,

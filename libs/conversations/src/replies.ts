@@ -240,19 +240,28 @@ export function draftsFor(
  * reason (never sent; the chat goes on).
  */
 function actionDraft(action: AgentAction, capabilities: ChannelCapabilities): OutboundDraft {
-  const [accepted, method, capability] =
-    action.type === 'redirect'
-      ? [capabilities.redirectChat, 'redirect_chat', 'redirectChat']
-      : [capabilities.closeChat, 'close_chat', 'closeChat'];
+  const refusal = actionRefusal(action.type, capabilities);
   const { type, ...parameters } = action;
   return {
     kind: type,
     text: null,
     buttons: null,
     payload: parameters,
-    status: accepted ? 'queued' : 'skipped',
-    lastError: accepted ? null : `Not sent: the channel does not accept ${method} (capabilities.${capability} is off)`,
+    status: refusal === null ? 'queued' : 'skipped',
+    lastError: refusal,
   };
+}
+
+/**
+ * Why the channel does not take an action of this type, or null when it does: checked when the action is stored and
+ * again when it is to be sent (a capability switched off meanwhile skips it then).
+ */
+export function actionRefusal(type: AgentAction['type'], capabilities: ChannelCapabilities): string | null {
+  const [accepted, method, capability] =
+    type === 'redirect'
+      ? [capabilities.redirectChat, 'redirect_chat', 'redirectChat']
+      : [capabilities.closeChat, 'close_chat', 'closeChat'];
+  return accepted ? null : `Not sent: the channel does not accept ${method} (capabilities.${capability} is off)`;
 }
 
 function replyDrafts(replies: readonly AgentReply[], capabilities: ChannelCapabilities): OutboundDraft[] {

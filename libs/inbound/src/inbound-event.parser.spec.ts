@@ -111,7 +111,7 @@ describe('parseInboundEvent', () => {
   });
 
   it.each([
-    [{ ...valid, event: 'chat_closed' }, 'unsupported event "chat_closed"'],
+    [{ ...valid, event: 'chat_rated' }, 'unsupported event "chat_rated"'],
     [{ ...valid, event: 7 }, 'unsupported event "7"'],
     [withMessage({ id: 'm', kind: 'operator', text: 'x' }), 'unsupported message kind "operator"'],
     [withMessage({ id: 'm', kind: 'sticker', text: 5 }), 'unsupported message kind "sticker"'],

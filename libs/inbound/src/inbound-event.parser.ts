@@ -110,8 +110,10 @@ export function parseInboundEvent(body: string): ParsedEvent {
   }
   if (!isObject(root)) return { outcome: 'invalid-json' };
 
+  if (absent(own(root, 'event'))) return { outcome: 'missing', path: 'event' };
+  if (own(root, 'event') === 'chat_closed') return chatClosed(root);
+
   const required: [string, unknown][] = [
-    ['event', own(root, 'event')],
     ['chat_id', own(root, 'chat_id')],
     ['visitor', own(root, 'visitor')],
     ['visitor.id', at(root, ['visitor', 'id'])],
@@ -146,6 +148,21 @@ export function parseInboundEvent(body: string): ParsedEvent {
     if (content === 'not-ready') return { outcome: 'ignored', reason: 'file is not ready' };
     const accepted: InboundEvent = { ...base, ...content };
     return { outcome: 'accepted', event: accepted };
+  } catch (error) {
+    if (error instanceof Malformed) return { outcome: 'malformed', path: error.path, problem: error.problem };
+    throw error;
+  }
+}
+
+/**
+ * Row 6b (an addition to the seed's table): `{"event": "chat_closed", "chat_id": …}` needs only `chat_id` (row 5),
+ * well-formed (row 8); anything else in the body is ignored.
+ */
+function chatClosed(root: Json): ParsedEvent {
+  const value = own(root, 'chat_id');
+  if (absent(value)) return { outcome: 'missing', path: 'chat_id' };
+  try {
+    return { outcome: 'chat-closed', chatId: chatId(value) };
   } catch (error) {
     if (error instanceof Malformed) return { outcome: 'malformed', path: error.path, problem: error.problem };
     throw error;

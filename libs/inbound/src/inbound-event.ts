@@ -24,4 +24,6 @@ export type ParsedEvent =
   | { outcome: 'missing'; path: string }
   | { outcome: 'ignored'; reason: string }
   | { outcome: 'malformed'; path: string; problem: string }
-  | { outcome: 'accepted'; event: InboundEvent };
+  | { outcome: 'accepted'; event: InboundEvent }
+  /** The client server closed the chat (`{"event": "chat_closed", "chat_id"}`): a documented addition, row 6b. */
+  | { outcome: 'chat-closed'; chatId: number | string };

@@ -23,6 +23,9 @@ export const DUPLICATE: InboundAnswer = { status: 200, body: { result: 'ok', dup
 export const ACCEPTED: InboundAnswer = { status: 200, body: { result: 'ok' } };
 /** The body stopped short (the client went away, or the server's request deadline cut it off): nobody to answer. */
 export const INCOMPLETE: InboundAnswer = { status: 408, body: { error: 'The request body did not arrive in full' } };
+/** Row 6b: a `chat_closed` for a chat this channel has never seen (nothing to close), or one already closed. */
+export const UNKNOWN_CHAT: InboundAnswer = { status: 200, body: { result: 'ignored', reason: 'unknown chat' } };
+export const ALREADY_CLOSED: InboundAnswer = { status: 200, body: { result: 'ok', duplicate: true } };
 export const INTERNAL_ERROR: InboundAnswer = { status: 500, body: { error: 'Internal server error' } };
 
 /** Row 2a: the channel is over its inbound rate limit (docs/protocol.md, section 1). Nothing is read or stored. */
@@ -38,7 +41,7 @@ export function rateLimited(retryAfterSeconds: number, limit: { perSecond: numbe
 }
 
 /** Rows 4 to 9; an accepted event is answered by the service once it is stored. */
-export function answerFor(parsed: Exclude<ParsedEvent, { outcome: 'accepted' }>): InboundAnswer {
+export function answerFor(parsed: Exclude<ParsedEvent, { outcome: 'accepted' | 'chat-closed' }>): InboundAnswer {
   switch (parsed.outcome) {
     case 'invalid-json':
       return INVALID_JSON;

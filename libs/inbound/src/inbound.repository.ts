@@ -23,6 +23,8 @@ const ACCEPT = prepared(
           visitor_id = EXCLUDED.visitor_id,
           variables = chats.variables || EXCLUDED.variables,
           last_message_at = now(),
+          closed_at = NULL,
+          closed_by = NULL,
           ${laneSql.addWork('agent', 'chats')}
     RETURNING id
   ), message AS (
@@ -35,6 +37,35 @@ const ACCEPT = prepared(
   UNION ALL
   SELECT NULL, NULL, false WHERE NOT EXISTS (SELECT 1 FROM channel)`,
 );
+
+/**
+ * The client server closed a chat: one statement, like an accept. The chat (found by channel and `chat_id`, locked
+ * by the update) becomes closed by the client, and a `chat_closed` event is stored as an inbound message `received`
+ * on its Agent lane, so the Agent runtime hears of it after the chat's earlier messages. A chat already closed is
+ * left as it is and nothing is stored: the Agent hears of a close once.
+ */
+const CLOSE = prepared(
+  'inbound_chat_closed',
+  `WITH channel AS (
+    SELECT id FROM channels WHERE id = $2 AND active FOR KEY SHARE
+  ), chat AS (
+    SELECT c.id FROM chats c JOIN channel ON c.channel_id = channel.id WHERE c.client_chat_id = $3
+  ), closed AS (
+    UPDATE chats c
+    SET closed_at = now(), closed_by = 'client', client_chat_id_is_number = $4, ${laneSql.addWork('agent', 'c')}
+    FROM chat WHERE c.id = chat.id AND c.closed_at IS NULL
+    RETURNING c.id
+  ), event AS (
+    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, status)
+    SELECT $5, $1, $2, closed.id, 'inbound', 'chat_closed', '', 'received' FROM closed
+    RETURNING id
+  )
+  SELECT EXISTS (SELECT 1 FROM channel) AS "channelActive", EXISTS (SELECT 1 FROM chat) AS "chatFound",
+         EXISTS (SELECT 1 FROM event) AS "closed"`,
+);
+
+/** What a `chat_closed` event came to. */
+export type CloseOutcome = 'closed' | 'already-closed' | 'unknown-chat' | 'no-channel';
 
 /** What storing an event came to: stored, a repeat of a stored message, or no active channel any more. */
 export type AcceptOutcome = { stored: StoredInbound } | 'duplicate' | 'no-channel';
@@ -79,5 +110,18 @@ export class InboundRepository {
     const [row] = rows;
     if (!row.channel_active || row.id === null || row.chat_id === null) return 'no-channel';
     return { stored: { chatId: row.chat_id, messageId: row.id } };
+  }
+
+  /** The client server's `chat_closed` (protocol section 1, row 6b); the Agent lane is woken when it was stored. */
+  async close(channel: ActiveChannel, chatId: number | string): Promise<CloseOutcome> {
+    const [row] = await this.lanes.write<{ channelActive: boolean; chatFound: boolean; closed: boolean }>(
+      'agent',
+      CLOSE,
+      [channel.tenantId, channel.id, String(chatId), typeof chatId === 'number', uuid7()],
+      (rows) => rows.some((one) => one.closed),
+    );
+    if (!row.channelActive) return 'no-channel';
+    if (!row.chatFound) return 'unknown-chat';
+    return row.closed ? 'closed' : 'already-closed';
   }
 }

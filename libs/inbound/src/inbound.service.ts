@@ -6,11 +6,13 @@ import { MetricsService } from '#common';
 import { parseInboundEvent } from './inbound-event.parser.js';
 import {
   ACCEPTED,
+  ALREADY_CLOSED,
   DUPLICATE,
   INCOMPLETE,
   INTERNAL_ERROR,
   NO_ACTIVE_CHANNEL,
   TOO_LARGE,
+  UNKNOWN_CHAT,
   answerFor,
   rateLimited,
   type InboundAnswer,
@@ -75,6 +77,7 @@ export class InboundService {
     }
     if (body === null) return [TOO_LARGE, 'too_large'];
     const parsed = parseInboundEvent(body);
+    if (parsed.outcome === 'chat-closed') return this.close(channel, parsed.chatId);
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];
 
     try {
@@ -89,6 +92,27 @@ export class InboundService {
       // A delete racing past the statement's lock would surface as a foreign-key violation: still row 2.
       if ((error as { code?: string } | null)?.code === FOREIGN_KEY_VIOLATION) return [NO_ACTIVE_CHANNEL, 'no_channel'];
       this.logger.error({ err: error, channelId: channel.id }, 'Storing an inbound message failed');
+      return [INTERNAL_ERROR, 'error'];
+    }
+  }
+
+  private async close(channel: ActiveChannel, chatId: number | string): Promise<[InboundAnswer, string]> {
+    try {
+      const outcome = await this.inbound.close(channel, chatId);
+      switch (outcome) {
+        case 'closed':
+          return [ACCEPTED, 'chat_closed'];
+        case 'already-closed':
+          return [ALREADY_CLOSED, 'duplicate'];
+        case 'unknown-chat':
+          return [UNKNOWN_CHAT, 'ignored'];
+        case 'no-channel':
+          this.lookup.forgetAll();
+          return [NO_ACTIVE_CHANNEL, 'no_channel'];
+      }
+    } catch (error) {
+      if ((error as { code?: string } | null)?.code === FOREIGN_KEY_VIOLATION) return [NO_ACTIVE_CHANNEL, 'no_channel'];
+      this.logger.error({ err: error, channelId: channel.id }, 'Closing a chat failed');
       return [INTERNAL_ERROR, 'error'];
     }
   }

@@ -11,6 +11,8 @@ import {
   type AgentSettlement,
   type ClaimLimits,
   type LaneClaim,
+  type ReportClaim,
+  type ReportSettlement,
   type SendClaim,
   type SendSettlement,
   type SettledLane,
@@ -27,6 +29,7 @@ export type QueuedReply = AgentSettlement['replies'][number];
 
 type AgentHead = NonNullable<AgentClaim['message']>;
 type SendHead = NonNullable<SendClaim['message']>;
+type ReportHead = NonNullable<ReportClaim['message']>;
 
 /**
  * The delivery engine (docs/architecture.md, "Delivery engine: chat lanes"), and the only code that writes lane state:
@@ -38,8 +41,9 @@ type SendHead = NonNullable<SendClaim['message']>;
 @Injectable()
 export class ChatLanes {
   private readonly logger = new Logger(ChatLanes.name);
-  private readonly agentSettles: SettleBatches<AgentSettlement, SettledLane & { sendDueNow: boolean }>;
-  private readonly sendSettles: SettleBatches<SendSettlement, SettledLane>;
+  private readonly agentSettles: SettleBatches<AgentSettlement, SettledLane & { sendDueNow: boolean; reported: boolean }>;
+  private readonly sendSettles: SettleBatches<SendSettlement, SettledLane & { reported: boolean }>;
+  private readonly reportSettles: SettleBatches<ReportSettlement, SettledLane>;
 
   constructor(
     private readonly lanes: ChatLanesRepository,
@@ -49,17 +53,24 @@ export class ChatLanes {
     private readonly config: AppConfig,
   ) {
     this.agentSettles = new SettleBatches({
-      write: (batch) => this.lanes.settleAgent(batch),
+      write: (batch) => this.lanes.settleAgent(batch, this.config.agentDeliveryEvents),
       keyOfItem: (item) => item.chatId,
       keyOfResult: (row) => row.chatId,
       rescue: (item, error) => rescueAgent(item, error),
       logger: this.logger,
     });
     this.sendSettles = new SettleBatches({
-      write: (batch) => this.lanes.settleSend(batch),
+      write: (batch) => this.lanes.settleSend(batch, this.config.agentDeliveryEvents),
       keyOfItem: (item) => item.chatId,
       keyOfResult: (row) => row.chatId,
-      rescue: (item) => (item.lastError === null ? null : { ...item, lastError: wellFormedExcerpt(item.lastError) }),
+      rescue: rescueLastError,
+      logger: this.logger,
+    });
+    this.reportSettles = new SettleBatches({
+      write: (batch) => this.lanes.settleReport(batch),
+      keyOfItem: (item) => item.chatId,
+      keyOfResult: (row) => row.chatId,
+      rescue: rescueLastError,
       logger: this.logger,
     });
   }
@@ -79,11 +90,13 @@ export class ChatLanes {
     return rows;
   }
 
-  /** Runs `work` in one transaction; once it has committed, wakes the lane `laneOf` names for its result (if any). */
-  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>, laneOf: (result: T) => Lane | null): Promise<T> {
+  /** Runs `work` in one transaction; once it has committed, wakes the lanes `laneOf` names for its result (if any). */
+  async transaction<T>(
+    work: (tx: SqlTransaction) => Promise<T>,
+    laneOf: (result: T) => Lane | Lane[] | null,
+  ): Promise<T> {
     const result = await this.transactions.run(work);
-    const lane = laneOf(result);
-    if (lane !== null) this.wakeups.wake(lane);
+    for (const lane of [laneOf(result) ?? []].flat()) this.wakeups.wake(lane);
     return result;
   }
 
@@ -112,6 +125,23 @@ export class ChatLanes {
     );
   }
 
+  /**
+   * The report lane's worker (AGENT_DELIVERY_EVENTS): `attempt` tells the Agent runtime one final outcome. A report
+   * is retried on the delivery schedule and then at its last delay until the runtime takes it (at least once).
+   */
+  reportWorker(
+    settings: LaneWorkerSettings,
+    lane: LaneAttempt<ReportClaim, ReportHead, never>,
+  ): LaneWorker<ReportClaim> {
+    return this.processor<ReportClaim, ReportHead, never>(
+      'report',
+      settings,
+      lane,
+      (limits) => this.lanes.claimReport(limits),
+      (claim, settling) => this.settleReport(claim, settling),
+    );
+  }
+
   private processor<C extends LaneClaim & { message: M | null }, M extends HeadMessage, R>(
     lane: Lane,
     settings: LaneWorkerSettings,
@@ -130,6 +160,7 @@ export class ChatLanes {
             observe: attempt.observe?.bind(attempt),
             lane,
             retryDelaysMs: this.config.deliveryRetryDelaysMs,
+            untilDone: lane === 'report',
             settle,
             wakeAt: (at) => worker.wakeAt(at),
             wake: () => worker.wake(),
@@ -157,6 +188,7 @@ export class ChatLanes {
       lease: claim.lease,
     });
     if (settled?.sendDueNow) this.wakeups.wake('send');
+    if (settled?.reported) this.wakeups.wake('report');
     return settled?.dueNow ?? false;
   }
 
@@ -167,8 +199,24 @@ export class ChatLanes {
       chatId: claim.chatId,
       lease: claim.lease,
     });
+    if (settled?.reported) this.wakeups.wake('report');
     return settled?.dueNow ?? false;
   }
+
+  async settleReport(claim: ReportClaim, settling: Settling<never>): Promise<boolean> {
+    const { result: _none, ...outcome } = settling;
+    const settled = await this.reportSettles.push(claim.tenantId, {
+      ...outcome,
+      chatId: claim.chatId,
+      lease: claim.lease,
+    });
+    return settled?.dueNow ?? false;
+  }
+}
+
+/** An outcome that cannot be written as it is: its lastError made storable (cut, scrubbed), else nothing to do. */
+function rescueLastError<T extends { lastError: string | null }>(item: T): T | null {
+  return item.lastError === null ? null : { ...item, lastError: wellFormedExcerpt(item.lastError) };
 }
 
 /** Replies that cannot be stored fail the visitor message with the reason; the chat moves on. */

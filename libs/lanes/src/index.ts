@@ -9,6 +9,7 @@ export {
   LEASE_MS,
   type AgentClaim,
   type SendClaim,
+  type ReportClaim,
   type AgentSettlement,
   type SendSettlement,
   type SettleOutcome,

@@ -39,6 +39,8 @@ export interface LaneAttempt<C extends ClaimOf<M>, M extends HeadMessage, R> {
 export interface LaneProcessorOptions<C extends ClaimOf<M>, M extends HeadMessage, R> extends LaneAttempt<C, M, R> {
   lane: Lane;
   retryDelaysMs: readonly number[];
+  /** Past the schedule's end, go on at its last delay rather than fail (the report lane: at least once). */
+  untilDone?: boolean;
   /** Writes the outcome; true when the chat is due again at once (another message waits). */
   settle(claim: C, settling: Settling<R>): Promise<boolean>;
   /** After the settle: look again at `at` (a retry), or now (more waits). */
@@ -64,7 +66,9 @@ export async function processClaim<C extends ClaimOf<M>, M extends HeadMessage, 
   const { verdict, result } = await options.attempt(claim, message);
   const seconds = (performance.now() - started) / 1000;
   const attempts = message.attempts + 1;
-  const decision = decide(verdict, attempts - message.scheduleBase, options.retryDelaysMs);
+  const delays = options.retryDelaysMs;
+  const counted = attempts - message.scheduleBase;
+  const decision = decide(verdict, options.untilDone ? Math.min(counted, delays.length) : counted, delays);
   const retryAt = decision.outcome === 'retry' ? decision.retryAt : null;
   const dueNow = await options.settle(claim, {
     outcome: decision.outcome,
@@ -76,14 +80,18 @@ export async function processClaim<C extends ClaimOf<M>, M extends HeadMessage, 
   options.observe?.(decision.outcome, claim, message, seconds);
   // A client server's retries are many and told by the delivery log (lastError) and the metrics; the Agent runtime's
   // are rare and each one is worth a line.
-  if (decision.outcome === 'failed' || (decision.outcome === 'retry' && options.lane === 'agent'))
+  if (decision.outcome === 'failed' || (decision.outcome === 'retry' && options.lane !== 'send'))
     options.logger.warn(
       { lane: options.lane, messageId: message.id, chatId: claim.chatId, attempts, reason: decision.error, retryAt },
       options.lane === 'send'
         ? 'Outbound message failed'
-        : retryAt
-          ? 'Agent runtime call failed; retrying'
-          : 'Agent runtime call failed finally',
+        : options.lane === 'report'
+          ? retryAt
+            ? 'Telling the Agent runtime a delivery outcome failed; retrying'
+            : 'The Agent runtime refused a delivery event; it is dropped'
+          : retryAt
+            ? 'Agent runtime call failed; retrying'
+            : 'Agent runtime call failed finally',
     );
   if (retryAt) options.wakeAt(retryAt);
   if (dueNow) options.wake();

@@ -2,8 +2,19 @@ import type { Lane } from './lane.js';
 
 /** The lane state's columns on `chats` (docs/architecture.md, "Delivery engine: chat lanes"). */
 export const LANE_COLUMNS = {
-  agent: { due: 'agent_due_at', claimed: 'agent_claimed_until', seq: 'inbound_seq', pending: 'received' },
-  send: { due: 'send_due_at', claimed: 'send_claimed_until', seq: 'outbound_seq', pending: 'queued' },
+  agent: { due: 'agent_due_at', claimed: 'agent_claimed_until', seq: 'inbound_seq' },
+  send: { due: 'send_due_at', claimed: 'send_claimed_until', seq: 'outbound_seq' },
+  report: { due: 'report_due_at', claimed: 'report_claimed_until', seq: 'report_seq' },
+} as const;
+
+/**
+ * Each lane's waiting work of the chat `chat` (a column reference): visitor messages and client events `received`,
+ * replies and actions `queued`, delivery reports. `alias` names the rows, oldest first by `order`.
+ */
+export const LANE_WORK = {
+  agent: { from: (alias: string, chat: string) => `messages ${alias} WHERE ${alias}.chat_id = ${chat} AND ${alias}.status = 'received'`, order: (alias: string) => `${alias}.created_at, ${alias}.id` },
+  send: { from: (alias: string, chat: string) => `messages ${alias} WHERE ${alias}.chat_id = ${chat} AND ${alias}.status = 'queued'`, order: (alias: string) => `${alias}.created_at, ${alias}.id` },
+  report: { from: (alias: string, chat: string) => `agent_reports ${alias} WHERE ${alias}.chat_id = ${chat}`, order: (alias: string) => `${alias}.id` },
 } as const;
 
 /**
@@ -26,5 +37,10 @@ export const laneSql = {
   addWork(lane: Lane, row: string, count = '1'): string {
     const { due, seq } = LANE_COLUMNS[lane];
     return `${due} = COALESCE(${row}.${due}, now()), ${seq} = ${row}.${seq} + ${count}`;
+  },
+  /** The same, for a `count` (an SQL expression) that may be 0: the lane is then left as it is. */
+  addWorkIfAny(lane: Lane, row: string, count: string): string {
+    const { due, seq } = LANE_COLUMNS[lane];
+    return `${due} = CASE WHEN ${count} > 0 THEN COALESCE(${row}.${due}, now()) ELSE ${row}.${due} END, ${seq} = ${row}.${seq} + ${count}`;
   },
 };

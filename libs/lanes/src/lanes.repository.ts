@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PreparedStatements, prepared, type PreparedStatement } from '#database';
 import type { ChannelCapabilities } from '#channels';
 import type { Lane } from './lane.js';
-import { LANE_COLUMNS } from './lane-sql.js';
+import { LANE_COLUMNS, LANE_WORK } from './lane-sql.js';
 import type { Outcome } from './outcomes.js';
 
 /** What a claimed chat carries for either lane. `lease` fences the settle: a lapsed claim re-taken elsewhere is not overwritten. */
@@ -21,13 +21,25 @@ export interface AgentClaim extends LaneClaim {
   capabilities: Partial<ChannelCapabilities>;
   visitorId: string;
   variables: Record<string, string>;
-  /** The chat's oldest `received` visitor message; null when the lane had nothing left. */
-  message: { id: string; text: string; clientMessageId: string | null; attempts: number; scheduleBase: number } | null;
+  /**
+   * The chat's oldest `received` inbound message: a visitor message (its kind is the client's), or a `chat_closed`
+   * event of the client server; null when the lane had nothing left.
+   */
+  message: {
+    id: string;
+    kind: string;
+    text: string;
+    clientMessageId: string | null;
+    attempts: number;
+    scheduleBase: number;
+  } | null;
 }
 
 export interface SendClaim extends LaneClaim {
   webhookUrl: string;
   webhookTokenEncrypted: string | null;
+  /** The channel's capabilities as they stand at the claim: an action it stopped accepting is skipped, not sent. */
+  capabilities: Partial<ChannelCapabilities>;
   /** The chat's oldest `queued` outbound message; null when the lane had nothing left. */
   message: {
     id: string;
@@ -43,6 +55,21 @@ export interface SendClaim extends LaneClaim {
     attempts: number;
     scheduleBase: number;
     createdAt: string;
+  } | null;
+}
+
+export interface ReportClaim extends LaneClaim {
+  agentId: string;
+  /** The chat's oldest delivery report; null when the lane had nothing left. `id` is the report's own (a number). */
+  message: {
+    id: string;
+    messageId: string;
+    messageKind: string;
+    outcome: 'delivered' | 'failed' | 'skipped';
+    error: string | null;
+    at: string;
+    attempts: number;
+    scheduleBase: number;
   } | null;
 }
 
@@ -85,6 +112,10 @@ export interface SendSettlement extends OutcomeBase {
   outcome: SettleOutcome;
 }
 
+export interface ReportSettlement extends OutcomeBase {
+  outcome: SettleOutcome;
+}
+
 /** After a settle: whether the chat's lane is due again at once (more work waits). */
 export interface SettledLane {
   chatId: string;
@@ -118,6 +149,7 @@ function dueFree(lane: Lane): string {
  */
 function claimSql(lane: Lane, extraColumns: string, head: string, joins: string): string {
   const { due, claimed } = LANE_COLUMNS[lane];
+  const work = LANE_WORK[lane];
   return `WITH candidates AS (
       SELECT id, channel_id, ${due} AS due FROM chats
       WHERE ${dueFree(lane)} AND NOT (channel_id = ANY($2::uuid[]))
@@ -136,8 +168,7 @@ function claimSql(lane: Lane, extraColumns: string, head: string, joins: string)
     )
     SELECT cl.id AS "chatId", cl.tenant_id AS "tenantId", cl.channel_id AS "channelId", cl.${claimed}::text AS lease,
            cl.client_chat_id AS "clientChatId", cl.client_chat_id_is_number AS "clientChatIdIsNumber", ${extraColumns},
-           (SELECT ${head} FROM messages m WHERE m.chat_id = cl.id AND m.status = '${LANE_COLUMNS[lane].pending}'
-            ORDER BY m.created_at, m.id LIMIT 1) AS message
+           (SELECT ${head} FROM ${work.from('m', 'cl.id')} ORDER BY ${work.order('m')} LIMIT 1) AS message
     FROM claimed cl ${joins}`;
 }
 
@@ -157,7 +188,7 @@ const CLAIM_AGENT = prepared(
   claimSql(
     'agent',
     `ch.agent_id AS "agentId", ch.capabilities, cl.visitor_id AS "visitorId", cl.variables`,
-    `json_build_object('id', m.id, 'text', m.text, 'clientMessageId', m.client_message_id, 'attempts', m.attempts, 'scheduleBase', m.schedule_base)`,
+    `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'clientMessageId', m.client_message_id, 'attempts', m.attempts, 'scheduleBase', m.schedule_base)`,
     DELIVERING_CHANNEL,
   ),
 );
@@ -166,9 +197,20 @@ const CLAIM_SEND = prepared(
   'lanes_claim_send',
   claimSql(
     'send',
-    `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted"`,
+    `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted", ch.capabilities`,
     `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
                      'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`,
+    DELIVERING_CHANNEL,
+  ),
+);
+
+const CLAIM_REPORT = prepared(
+  'lanes_claim_report',
+  claimSql(
+    'report',
+    `ch.agent_id AS "agentId"`,
+    `json_build_object('id', m.id::text, 'messageId', m.message_id, 'messageKind', m.message_kind, 'outcome', m.outcome,
+                     'error', m.error, 'at', m.created_at, 'attempts', m.attempts, 'scheduleBase', 0)`,
     DELIVERING_CHANNEL,
   ),
 );
@@ -179,10 +221,10 @@ const CLAIM_SEND = prepared(
  * row's counter, re-read at its latest, differs from the snapshot's); otherwise idle.
  */
 function nextDue(lane: Lane, settledCte: string): string {
-  const { seq, pending } = LANE_COLUMNS[lane];
+  const { seq } = LANE_COLUMNS[lane];
   return `CASE
       WHEN s.outcome = 'retry' AND EXISTS (SELECT 1 FROM ${settledCte} st WHERE st.id = s.message_id) THEN s.retry_at
-      WHEN EXISTS (SELECT 1 FROM messages p WHERE p.chat_id = c.id AND p.status = '${pending}' AND p.id IS DISTINCT FROM s.message_id) THEN now()
+      WHEN EXISTS (SELECT 1 FROM ${LANE_WORK[lane].from('p', 'c.id')} AND p.id IS DISTINCT FROM s.message_id) THEN now()
       WHEN c.${seq} <> (SELECT x.${seq} FROM chats x WHERE x.id = c.id) THEN now()
       ELSE NULL END`;
 }
@@ -210,6 +252,25 @@ function held(): string {
   )`;
 }
 
+/**
+ * With delivery events on ($4), the final outcomes among `rows` (id, tenant_id, chat_id, kind, status, last_error)
+ * become reports for the Agent runtime, in the rows' order, in the statement that reached them: nothing reached is
+ * ever left untold, and the chat's report lane is made due by the same chat update (`reportLane`).
+ */
+function reportsCte(rows: string, where: string): string {
+  return `reports AS (
+    INSERT INTO agent_reports (tenant_id, chat_id, message_id, message_kind, outcome, error, created_at)
+    SELECT r.tenant_id, r.chat_id, r.id, r.kind, r.status, r.last_error, clock_timestamp() FROM ${rows} r
+    WHERE $4::boolean AND ${where}
+    ORDER BY r.id
+    RETURNING chat_id
+  )`;
+}
+
+const REPORT_LANE = `report_due_at = CASE WHEN EXISTS (SELECT 1 FROM reports r WHERE r.chat_id = c.id)
+        THEN COALESCE(c.report_due_at, now()) ELSE c.report_due_at END,
+      report_seq = c.report_seq + (SELECT count(*) FROM reports r WHERE r.chat_id = c.id)`;
+
 const SETTLE_AGENT = prepared(
   'lanes_settle_agent',
   `WITH s AS (
@@ -231,19 +292,26 @@ const SETTLE_AGENT = prepared(
          jsonb_to_recordset(st.replies) AS r(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text)
     WHERE st.outcome = 'success'
     ORDER BY r.id
-    RETURNING chat_id
-  )
+    RETURNING id, tenant_id, chat_id, kind, status, last_error
+  ), ${reportsCte('replies', `r.status = 'skipped'`)}
   UPDATE chats c
   SET agent_claimed_until = NULL,
       agent_due_at = ${nextDue('agent', 'settled')},
-      send_due_at = CASE WHEN EXISTS (SELECT 1 FROM replies r WHERE r.chat_id = c.id) THEN COALESCE(c.send_due_at, now()) ELSE c.send_due_at END,
+      send_due_at = CASE WHEN EXISTS (SELECT 1 FROM replies r WHERE r.chat_id = c.id AND r.status = 'queued')
+        THEN COALESCE(c.send_due_at, now()) ELSE c.send_due_at END,
       outbound_seq = c.outbound_seq + (SELECT count(*) FROM replies r WHERE r.chat_id = c.id),
-      last_message_at = CASE WHEN EXISTS (SELECT 1 FROM replies r WHERE r.chat_id = c.id) THEN now() ELSE c.last_message_at END
-  FROM s, (SELECT count(*) FROM replies) AS done
+      last_message_at = CASE WHEN EXISTS (SELECT 1 FROM replies r WHERE r.chat_id = c.id) THEN now() ELSE c.last_message_at END,
+      ${REPORT_LANE}
+  FROM s, (SELECT count(*) FROM replies) AS done, (SELECT count(*) FROM reports) AS told
   WHERE c.id = s.chat_id AND c.id = ANY($2::uuid[]) AND c.agent_claimed_until = s.lease
-  RETURNING c.id AS "chatId", (c.agent_due_at <= now()) AS "dueNow", (c.send_due_at <= now()) AS "sendDueNow"`,
+  RETURNING c.id AS "chatId", (c.agent_due_at <= now()) AS "dueNow", (c.send_due_at <= now()) AS "sendDueNow",
+            EXISTS (SELECT 1 FROM reports r WHERE r.chat_id = c.id) AS "reported"`,
 );
 
+/**
+ * A `close` delivered closes its chat (the Agent closed it); a `skipped` outcome is an action the channel stopped
+ * accepting after it was queued: never sent, no attempt counted.
+ */
 const SETTLE_SEND = prepared(
   'lanes_settle_send',
   `WITH s AS (
@@ -251,19 +319,52 @@ const SETTLE_SEND = prepared(
       AS s(chat_id uuid, lease timestamptz, message_id uuid, outcome text, last_error text, retry_at timestamptz)
   ), ${locked('send')}, ${held()}, settled AS (
     UPDATE messages m
-    SET attempts = m.attempts + 1,
-        status = CASE h.outcome WHEN 'success' THEN 'delivered' WHEN 'failed' THEN 'failed' ELSE 'queued' END,
+    SET attempts = m.attempts + CASE WHEN h.outcome = 'skipped' THEN 0 ELSE 1 END,
+        status = CASE h.outcome WHEN 'success' THEN 'delivered' WHEN 'failed' THEN 'failed' WHEN 'skipped' THEN 'skipped'
+                 ELSE 'queued' END,
         last_error = COALESCE(h.last_error, m.last_error),
         delivered_at = CASE WHEN h.outcome = 'success' THEN now() ELSE m.delivered_at END
     FROM held h
     WHERE m.id = h.message_id AND m.chat_id = h.chat_id AND m.id = ANY($3::uuid[]) AND m.status = 'queued'
-    RETURNING m.id
+    RETURNING m.id, m.tenant_id, m.chat_id, m.kind, m.status, m.last_error
+  ), ${reportsCte('settled', `r.status <> 'queued'`)}, closing AS (
+    SELECT DISTINCT st.chat_id FROM settled st WHERE st.kind = 'close' AND st.status = 'delivered'
   )
   UPDATE chats c
-  SET send_claimed_until = NULL, send_due_at = ${nextDue('send', 'settled')}
-  FROM s, (SELECT count(*) FROM settled) AS done
+  SET send_claimed_until = NULL, send_due_at = ${nextDue('send', 'settled')},
+      closed_at = CASE WHEN c.id IN (SELECT chat_id FROM closing) THEN now() ELSE c.closed_at END,
+      closed_by = CASE WHEN c.id IN (SELECT chat_id FROM closing) THEN 'agent' ELSE c.closed_by END,
+      ${REPORT_LANE}
+  FROM s, (SELECT count(*) FROM settled) AS done, (SELECT count(*) FROM reports) AS told
   WHERE c.id = s.chat_id AND c.id = ANY($2::uuid[]) AND c.send_claimed_until = s.lease
-  RETURNING c.id AS "chatId", (c.send_due_at <= now()) AS "dueNow"`,
+  RETURNING c.id AS "chatId", (c.send_due_at <= now()) AS "dueNow",
+            EXISTS (SELECT 1 FROM reports r WHERE r.chat_id = c.id) AS "reported"`,
+);
+
+/**
+ * A report the runtime took (or refused for good) is deleted; one to be tried again counts the attempt. The lane goes
+ * on with the chat's next report.
+ */
+const SETTLE_REPORT = prepared(
+  'lanes_settle_report',
+  `WITH s AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS s(chat_id uuid, lease timestamptz, message_id bigint, outcome text, last_error text, retry_at timestamptz)
+  ), ${locked('report')}, ${held()}, told AS (
+    DELETE FROM agent_reports r USING held h
+    WHERE r.id = h.message_id AND r.chat_id = h.chat_id AND r.id = ANY($3::bigint[]) AND h.outcome <> 'retry'
+    RETURNING r.id
+  ), retried AS (
+    UPDATE agent_reports r SET attempts = r.attempts + 1, last_error = h.last_error
+    FROM held h
+    WHERE r.id = h.message_id AND r.chat_id = h.chat_id AND r.id = ANY($3::bigint[]) AND h.outcome = 'retry'
+    RETURNING r.id
+  ), settled AS (SELECT id FROM told UNION ALL SELECT id FROM retried)
+  UPDATE chats c
+  SET report_claimed_until = NULL, report_due_at = ${nextDue('report', 'settled')}
+  FROM s, (SELECT count(*) FROM settled) AS done
+  WHERE c.id = s.chat_id AND c.id = ANY($2::uuid[]) AND c.report_claimed_until = s.lease
+  RETURNING c.id AS "chatId", (c.report_due_at <= now()) AS "dueNow"`,
 );
 
 /** The lease ends now; the due time never moved, so the chat is due again at once, in its place. */
@@ -277,6 +378,7 @@ function releaseSql(lane: Lane): string {
 const RELEASE = {
   agent: prepared('lanes_release_agent', releaseSql('agent')),
   send: prepared('lanes_release_send', releaseSql('send')),
+  report: prepared('lanes_release_report', releaseSql('report')),
 } as const;
 
 function depthSql(lane: Lane): string {
@@ -287,7 +389,7 @@ function depthSql(lane: Lane): string {
           FROM chats WHERE ${due} IS NOT NULL`;
 }
 
-const DEPTH = prepared('lanes_depth', `${depthSql('agent')} UNION ALL ${depthSql('send')}`);
+const DEPTH = prepared('lanes_depth', `${depthSql('agent')} UNION ALL ${depthSql('send')} UNION ALL ${depthSql('report')}`);
 
 /** The chat lanes' SQL: claim, settle, release and depth. Prepared statements, each its own transaction. */
 @Injectable()
@@ -306,6 +408,10 @@ export class ChatLanesRepository {
     return this.claim(CLAIM_SEND, limits);
   }
 
+  claimReport(limits: ClaimLimits): Promise<ReportClaim[]> {
+    return this.claim(CLAIM_REPORT, limits);
+  }
+
   private claim<T>(statement: PreparedStatement, limits: ClaimLimits): Promise<T[]> {
     this.refreshRetired();
     const full = [...[...limits.headroom].filter(([, room]) => room <= 0).map(([channel]) => channel), ...this.retired];
@@ -313,16 +419,27 @@ export class ChatLanesRepository {
     return this.statements.run<T>(statement, [limits.limit, full, JSON.stringify(room), limits.perChannel, LEASE_MS]);
   }
 
-  /** One statement for the batch; the caller keeps one tenant's outcomes per batch. */
-  async settleAgent(batch: readonly AgentSettlement[]): Promise<(SettledLane & { sendDueNow: boolean })[]> {
-    return this.statements.run(
-      SETTLE_AGENT,
-      settleParams(batch, (one) => ({ replies: one.replies })),
-    );
+  /**
+   * One statement for the batch; the caller keeps one tenant's outcomes per batch. With `report`, the replies stored
+   * `skipped` become delivery reports (AGENT_DELIVERY_EVENTS).
+   */
+  async settleAgent(
+    batch: readonly AgentSettlement[],
+    report: boolean,
+  ): Promise<(SettledLane & { sendDueNow: boolean; reported: boolean })[]> {
+    return this.statements.run(SETTLE_AGENT, [
+      ...settleParams(batch, (one) => ({ replies: one.replies })),
+      report,
+    ]);
   }
 
-  async settleSend(batch: readonly SendSettlement[]): Promise<SettledLane[]> {
-    return this.statements.run(SETTLE_SEND, settleParams(batch));
+  /** With `report`, each final outcome (delivered, failed, skipped) becomes a delivery report. */
+  async settleSend(batch: readonly SendSettlement[], report: boolean): Promise<(SettledLane & { reported: boolean })[]> {
+    return this.statements.run(SETTLE_SEND, [...settleParams(batch), report]);
+  }
+
+  async settleReport(batch: readonly ReportSettlement[]): Promise<SettledLane[]> {
+    return this.statements.run(SETTLE_REPORT, settleParams(batch));
   }
 
   /** Gives claims back, due now (shutdown past its grace): another worker takes them without waiting out the lease. */

@@ -5,15 +5,17 @@ import type { Lane } from './lane.js';
 /**
  * The one vocabulary of outcomes, from an attempt to its settle and its metric: `success` (the Agent answered, the
  * client server took the message), `retry` (to be tried again, at a time the schedule gives), `failed` (given up:
- * nothing more will be tried until a person retries it). A settle of a claim that found no message is `empty`.
+ * nothing more will be tried until a person retries it), `skipped` (never sent: an action the channel stopped
+ * accepting after it was queued). A settle of a claim that found no message is `empty`.
  */
-export type Outcome = 'success' | 'retry' | 'failed';
+export type Outcome = 'success' | 'retry' | 'failed' | 'skipped';
 
 /** What one attempt (a `send_message` or an Agent runtime call) came to. */
 export type AttemptVerdict =
   | { outcome: 'success' }
   | { outcome: 'retry'; error: string; retryAfterMs: number | null }
-  | { outcome: 'failed'; error: string };
+  | { outcome: 'failed'; error: string }
+  | { outcome: 'skipped'; error: string };
 
 export interface HttpAnswer {
   status: number;
@@ -80,7 +82,10 @@ export function nextRetryDelayMs(
 
 /** What an attempt means for its message and its chat's lane. */
 export type Decision =
-  { outcome: 'success' } | { outcome: 'retry'; error: string; retryAt: Date } | { outcome: 'failed'; error: string };
+  | { outcome: 'success' }
+  | { outcome: 'retry'; error: string; retryAt: Date }
+  | { outcome: 'failed'; error: string }
+  | { outcome: 'skipped'; error: string };
 
 /**
  * The one place where a verdict becomes a settle: success; a retry at the scheduled time while the schedule lasts;
@@ -104,7 +109,11 @@ export function decide(
  * An outcome as the metrics name it (their label values predate this vocabulary and dashboards read them): a success
  * is `answered` on the Agent lane and `delivered` on the send lane, a retry `retried`.
  */
-export function outcomeLabel(lane: Lane, outcome: Outcome): 'answered' | 'delivered' | 'retried' | 'failed' {
+export function outcomeLabel(
+  lane: Lane,
+  outcome: Outcome,
+): 'answered' | 'delivered' | 'retried' | 'failed' | 'skipped' {
   if (outcome === 'success') return lane === 'agent' ? 'answered' : 'delivered';
+  if (outcome === 'skipped') return 'skipped';
   return outcome === 'retry' ? 'retried' : 'failed';
 }

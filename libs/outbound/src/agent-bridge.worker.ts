@@ -46,6 +46,11 @@ export class AgentBridge
 
   async attempt(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
     try {
+      if (message.kind === CHAT_CLOSED) {
+        // The client server closed the chat: the runtime is told, in the chat's order, and answers nothing.
+        await this.runtime.notify({ type: 'chat_closed', id: message.id, ...chatOf(claim), visitorId: claim.visitorId, variables: claim.variables });
+        return { verdict: { outcome: 'success' }, result: [] };
+      }
       const { replies, actions } = await this.runtime.respond(eventFor(claim, message));
       return {
         verdict: { outcome: 'success' },
@@ -71,12 +76,22 @@ export class AgentBridge
   }
 }
 
-function eventFor(claim: AgentClaim, message: Head): AgentEvent {
+/** An inbound message of this kind is the client server's `chat_closed` event (protocol section 1, row 6b). */
+const CHAT_CLOSED = 'chat_closed';
+
+function chatOf(claim: AgentClaim): { agentId: string; channelId: string; chatId: string; channelChatId: string } {
   return {
     agentId: claim.agentId,
     channelId: claim.channelId,
     chatId: claim.chatId,
     channelChatId: channelChatIdOf(claim),
+  };
+}
+
+function eventFor(claim: AgentClaim, message: Head): AgentEvent {
+  return {
+    type: 'message',
+    ...chatOf(claim),
     variables: claim.variables,
     visitorId: claim.visitorId,
     message: { id: message.id, clientMessageId: message.clientMessageId, text: message.text },

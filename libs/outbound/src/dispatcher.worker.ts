@@ -1,6 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
-import { clientChatIdOf } from '#conversations';
+import { capabilitiesOf, type ChannelCapabilities } from '#channels';
+import { actionRefusal, clientChatIdOf } from '#conversations';
 import {
   ChatLanes,
   judgeAnswer,
@@ -25,7 +26,11 @@ export function sendMessageBody(claim: SendClaim, message: Head): Record<string,
  * The request for an outbound message: `send_message`, or for an action (docs/protocol.md, Extensions)
  * `redirect_chat` with `operator_id` or `dep_key` (or neither: the general queue) and `close_chat`.
  */
-export function requestFor(claim: SendClaim, message: Head): { method: string; body: Record<string, unknown> } {
+export function requestFor(
+  claim: SendClaim,
+  message: Head,
+  capabilities: ChannelCapabilities = capabilitiesOf(claim.capabilities),
+): { method: string; body: Record<string, unknown> } {
   const chatId = clientChatIdOf(claim);
   if (message.kind === 'redirect') {
     const { operatorId, departmentKey } = message.payload ?? {};
@@ -39,6 +44,12 @@ export function requestFor(claim: SendClaim, message: Head): { method: string; b
     };
   }
   if (message.kind === 'close') return { method: 'close_chat', body: { chat_id: chatId } };
+  // A file queued as a file after the channel went back to links (files: "link") leaves as its link, as the seed does.
+  if (message.kind === 'file_operator' && capabilities.files !== 'file')
+    return {
+      method: 'send_message',
+      body: sendMessageBody(claim, { ...message, kind: 'operator', text: message.payload?.file?.url ?? message.text }),
+    };
   return { method: 'send_message', body: sendMessageBody(claim, message) };
 }
 
@@ -106,8 +117,14 @@ export class Dispatcher
         },
       };
     }
+    const capabilities = capabilitiesOf(claim.capabilities);
+    if (message.kind === 'redirect' || message.kind === 'close') {
+      // Checked again at the last moment: the channel may have stopped accepting it since it was queued.
+      const refusal = actionRefusal(message.kind, capabilities);
+      if (refusal !== null) return { verdict: { outcome: 'skipped', error: refusal } };
+    }
     try {
-      const { method, body } = requestFor(claim, message);
+      const { method, body } = requestFor(claim, message, capabilities);
       const response = await this.http.request({
         method: 'POST',
         url: methodUrl(claim.webhookUrl, method),

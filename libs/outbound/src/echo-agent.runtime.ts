@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AgentAnswer } from '#conversations';
-import { AgentRuntime, type AgentEvent } from './agent-runtime.js';
+import { AgentRuntime, type AgentEvent, type AgentNotice } from './agent-runtime.js';
 
 /**
  * So that a fresh checkout works end to end with no Agent runtime: every message is answered `Echo: <text>`; `/operator`
@@ -14,5 +14,10 @@ export class EchoAgentRuntime extends AgentRuntime {
     const actions =
       text === '/operator' ? [{ type: 'redirect' as const }] : text === '/close' ? [{ type: 'close' as const }] : [];
     return Promise.resolve({ replies: [{ text: `Echo: ${event.message.text}` }], actions });
+  }
+
+  /** The echo agent keeps no state: a closed chat or a delivery outcome changes nothing for it. */
+  notify(_notice: AgentNotice): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, OutboundFailure, OutboundHttpClient, redactSecrets, wellFormedExcerpt } from '#common';
 import { parseAgentAnswer, type AgentAnswer } from '#conversations';
-import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
+import { AgentCallFailed, AgentRuntime, type AgentEvent, type AgentNotice } from './agent-runtime.js';
 import { judgeAnswer } from '#lanes';
 
 /** The whole call, connection and body included; the runtime is a Platform service, not behind the SSRF filter. */
@@ -28,6 +28,28 @@ export class HttpAgentRuntime extends AgentRuntime {
   }
 
   async respond(event: AgentEvent): Promise<AgentAnswer> {
+    const { read, body } = await this.call(event);
+    if (read.error !== undefined)
+      throw new AgentCallFailed({
+        outcome: 'retry',
+        error: describeFailure(read.error, "The Agent runtime's answer broke off"),
+        retryAfterMs: null,
+      });
+    if (!read.complete)
+      throw new AgentCallFailed({ outcome: 'failed', error: 'The Agent runtime answered with a body over 1 MiB' });
+    try {
+      return parseAgentAnswer(body);
+    } catch (error) {
+      throw new AgentCallFailed({ outcome: 'failed', error: (error as Error).message });
+    }
+  }
+
+  async notify(notice: AgentNotice): Promise<void> {
+    await this.call(notice);
+  }
+
+  /** One `POST /events`, judged like a delivery: resolves with a 2xx's body, rejects with AgentCallFailed. */
+  private async call(event: AgentEvent | AgentNotice): Promise<{ read: ExchangeBody; body: string }> {
     let answer: Awaited<ReturnType<OutboundHttpClient['exchange']>>;
     try {
       answer = await this.http.exchange(
@@ -46,21 +68,11 @@ export class HttpAgentRuntime extends AgentRuntime {
     });
     if (verdict.outcome !== 'success')
       throw new AgentCallFailed({ ...verdict, error: `Agent runtime answered ${verdict.error}` });
-    if (read.error !== undefined)
-      throw new AgentCallFailed({
-        outcome: 'retry',
-        error: describeFailure(read.error, "The Agent runtime's answer broke off"),
-        retryAfterMs: null,
-      });
-    if (!read.complete)
-      throw new AgentCallFailed({ outcome: 'failed', error: 'The Agent runtime answered with a body over 1 MiB' });
-    try {
-      return parseAgentAnswer(body);
-    } catch (error) {
-      throw new AgentCallFailed({ outcome: 'failed', error: (error as Error).message });
-    }
+    return { read, body };
   }
 }
+
+type ExchangeBody = Awaited<ReturnType<OutboundHttpClient['exchange']>>['body'];
 
 function describeFailure(error: unknown, what = 'Agent runtime unreachable'): string {
   if (error instanceof OutboundFailure && error.kind === 'timeout' && !error.message.includes('connecting'))

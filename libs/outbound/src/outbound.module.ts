@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AppConfig, OutboundHttpClient } from '#common';
 import { AgentBridge } from './agent-bridge.worker.js';
+import { AgentReporter } from './agent-reporter.worker.js';
 import { AgentRuntime } from './agent-runtime.js';
 import { Dispatcher } from './dispatcher.worker.js';
 import { EchoAgentRuntime } from './echo-agent.runtime.js';
@@ -15,13 +16,20 @@ const agentRuntime: Provider = {
     config.agentRuntimeUrl === null ? new EchoAgentRuntime() : new HttpAgentRuntime(config, http),
 };
 
-/** The lane workers (worker roles): the Agent bridge and the send_message dispatcher; metrics for every role. */
+/**
+ * The lane workers (worker roles): the Agent bridge, the send_message dispatcher and, with AGENT_DELIVERY_EVENTS, the
+ * reporter of delivery outcomes; metrics for every role.
+ */
 @Module({})
 export class OutboundModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: OutboundModule,
-      providers: [OutboundMetrics, ...(config.runsWorkers ? [agentRuntime, AgentBridge, Dispatcher] : [])],
+      providers: [
+        OutboundMetrics,
+        ...(config.runsWorkers ? [agentRuntime, AgentBridge, Dispatcher] : []),
+        ...(config.runsWorkers && config.agentDeliveryEvents ? [AgentReporter] : []),
+      ],
     };
   }
 }

@@ -17,6 +17,8 @@ export interface AppConfigFields {
   platformAdminTokenGenerated: boolean;
   secretsKey: Buffer;
   agentRuntimeUrl: string | null;
+  /** AGENT_DELIVERY_EVENTS: each reply's and action's final outcome is posted to the Agent runtime (`type: "delivery"`). */
+  agentDeliveryEvents: boolean;
   outboundAllowPrivateNetworks: boolean;
   allowHttpWebhooks: boolean;
   deliveryRetryDelaysMs: readonly number[];
@@ -48,6 +50,7 @@ export class AppConfig implements AppConfigFields {
   readonly platformAdminTokenGenerated!: boolean;
   readonly secretsKey!: Buffer;
   readonly agentRuntimeUrl!: string | null;
+  readonly agentDeliveryEvents!: boolean;
   readonly outboundAllowPrivateNetworks!: boolean;
   readonly allowHttpWebhooks!: boolean;
   readonly deliveryRetryDelaysMs!: readonly number[];

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       platformAdminToken: 'generated-token-0123456789',
       platformAdminTokenGenerated: true,
       agentRuntimeUrl: null,
+      agentDeliveryEvents: false,
       outboundAllowPrivateNetworks: true,
       allowHttpWebhooks: true,
       deliveryRetryDelaysMs: DEFAULT_RETRY_DELAYS_MS,

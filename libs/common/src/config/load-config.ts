@@ -79,6 +79,7 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
   const publicBaseUrl =
     parseHttpUrl('PUBLIC_BASE_URL', read('PUBLIC_BASE_URL'), problems) ?? `http://localhost:${port}`;
   const agentRuntimeUrl = parseHttpUrl('AGENT_RUNTIME_URL', read('AGENT_RUNTIME_URL'), problems);
+  const agentDeliveryEvents = parseBoolean('AGENT_DELIVERY_EVENTS', read('AGENT_DELIVERY_EVENTS'), false, problems);
   const outboundAllowPrivateNetworks = parseBoolean(
     'OUTBOUND_ALLOW_PRIVATE_NETWORKS',
     read('OUTBOUND_ALLOW_PRIVATE_NETWORKS'),
@@ -149,6 +150,7 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     platformAdminTokenGenerated,
     secretsKey: secretsKey ?? Buffer.alloc(0),
     agentRuntimeUrl,
+    agentDeliveryEvents,
     outboundAllowPrivateNetworks,
     allowHttpWebhooks,
     deliveryRetryDelaysMs,

@@ -21,6 +21,8 @@ export interface VisitorChat {
   variables: Record<string, string>;
   createdAt: Date;
   lastMessageAt: Date;
+  closedAt: Date | null;
+  closedBy: 'agent' | 'client' | null;
 }
 
 /**
@@ -170,7 +172,7 @@ export class DataLifecycleRepository {
   visitorChats(tenantId: string, channelId: string, visitorId: string): Promise<VisitorChat[]> {
     return this.dataSource.query(
       `SELECT id, client_chat_id AS "clientChatId", client_chat_id_is_number AS "clientChatIdIsNumber", variables,
-              created_at AS "createdAt", last_message_at AS "lastMessageAt"
+              created_at AS "createdAt", last_message_at AS "lastMessageAt", closed_at AS "closedAt", closed_by AS "closedBy"
        FROM chats WHERE tenant_id = $1 AND channel_id = $2 AND visitor_id = $3
        ORDER BY created_at, id`,
       [tenantId, channelId, visitorId],

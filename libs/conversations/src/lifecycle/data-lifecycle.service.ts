@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { ChannelLookup, ChannelsRepository, channelNotFound } from '#channels';
 import { isWellFormedText, scrubText } from '#common';
 import { isUuid, tenantNotFound } from '#tenancy';
-import { channelChatIdOf, clientChatIdOf } from '../chat.entity.js';
+import { channelChatIdOf, chatState, clientChatIdOf } from '../chat.entity.js';
 import { ConversationsRepository } from '../conversations.repository.js';
 import { toMessage } from '../message.mapper.js';
 import type { PagePosition } from '../page-cursor.js';
@@ -59,6 +59,7 @@ export class DataLifecycleService {
         variables: chat.variables,
         createdAt: chat.createdAt,
         lastMessageAt: chat.lastMessageAt,
+        ...chatState(chat),
       };
       await write(`${index === 0 ? '' : ','}${JSON.stringify(head).slice(0, -1)},"messages":[`);
       let after: PagePosition | null = null;
