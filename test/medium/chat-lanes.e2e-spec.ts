@@ -113,7 +113,9 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const claim = await claimOne(chatId);
     expect(claim.message?.text).toBe('m1');
     expect(await laneOf(chatId)).toEqual({ due: false, claimed: true, sendDue: null });
-    expect(await lanes.settleAgent([answered(claim)], false)).toEqual([{ chatId, dueNow: null, sendDueNow: true, reported: false }]);
+    expect(await lanes.settleAgent([answered(claim)], false)).toEqual([
+      { chatId, dueNow: null, sendDueNow: true, reported: false },
+    ]);
     expect(await laneOf(chatId)).toEqual({ due: null, claimed: false, sendDue: true });
     expect(await query(`SELECT status, attempts FROM messages WHERE direction = 'inbound'`)).toEqual([
       { status: 'answered', attempts: 1 },
@@ -126,7 +128,9 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const claim = await claimOne(chatId);
     await accept(where, 'c1', 'm2');
     expect(await laneOf(chatId)).toMatchObject({ due: false, claimed: true });
-    expect(await lanes.settleAgent([answered(claim)], false)).toEqual([{ chatId, dueNow: true, sendDueNow: true, reported: false }]);
+    expect(await lanes.settleAgent([answered(claim)], false)).toEqual([
+      { chatId, dueNow: true, sendDueNow: true, reported: false },
+    ]);
     expect(await laneOf(chatId)).toMatchObject({ due: true, claimed: false });
     expect((await claimOne(chatId)).message?.text).toBe('m2');
   });
@@ -178,7 +182,10 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     await accept(where, 'c1', 'm2');
     const claim = await claimOne(chatId);
     const retryAt = new Date(Date.now() + 60_000);
-    await lanes.settleAgent([{ ...answered(claim), outcome: 'retry', lastError: 'HTTP 503', retryAt, replies: [] }], false);
+    await lanes.settleAgent(
+      [{ ...answered(claim), outcome: 'retry', lastError: 'HTTP 503', retryAt, replies: [] }],
+      false,
+    );
     expect(await laneOf(chatId)).toMatchObject({ due: false, claimed: false });
     expect(await lanes.claimAgent(everything)).toEqual([]);
     expect(await query(`SELECT status, attempts, last_error FROM messages WHERE text = 'm1'`)).toEqual([

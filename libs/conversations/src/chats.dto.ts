@@ -52,10 +52,21 @@ export class ChatDto {
   })
   state!: 'open' | 'closed';
 
-  @ApiProperty({ example: null, nullable: true, type: String, format: 'date-time', description: 'When it was closed; null while open.' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When it was closed; null while open.',
+  })
   closedAt!: Date | null;
 
-  @ApiProperty({ enum: ['agent', 'client'], nullable: true, example: null, description: 'Who closed it; null while open.' })
+  @ApiProperty({
+    enum: ['agent', 'client'],
+    nullable: true,
+    example: null,
+    description: 'Who closed it; null while open.',
+  })
   closedBy!: 'agent' | 'client' | null;
 }
 

@@ -41,7 +41,10 @@ type ReportHead = NonNullable<ReportClaim['message']>;
 @Injectable()
 export class ChatLanes {
   private readonly logger = new Logger(ChatLanes.name);
-  private readonly agentSettles: SettleBatches<AgentSettlement, SettledLane & { sendDueNow: boolean; reported: boolean }>;
+  private readonly agentSettles: SettleBatches<
+    AgentSettlement,
+    SettledLane & { sendDueNow: boolean; reported: boolean }
+  >;
   private readonly sendSettles: SettleBatches<SendSettlement, SettledLane & { reported: boolean }>;
   private readonly reportSettles: SettleBatches<ReportSettlement, SettledLane>;
 

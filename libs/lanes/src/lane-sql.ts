@@ -12,9 +12,20 @@ export const LANE_COLUMNS = {
  * replies and actions `queued`, delivery reports. `alias` names the rows, oldest first by `order`.
  */
 export const LANE_WORK = {
-  agent: { from: (alias: string, chat: string) => `messages ${alias} WHERE ${alias}.chat_id = ${chat} AND ${alias}.status = 'received'`, order: (alias: string) => `${alias}.created_at, ${alias}.id` },
-  send: { from: (alias: string, chat: string) => `messages ${alias} WHERE ${alias}.chat_id = ${chat} AND ${alias}.status = 'queued'`, order: (alias: string) => `${alias}.created_at, ${alias}.id` },
-  report: { from: (alias: string, chat: string) => `agent_reports ${alias} WHERE ${alias}.chat_id = ${chat}`, order: (alias: string) => `${alias}.id` },
+  agent: {
+    from: (alias: string, chat: string) =>
+      `messages ${alias} WHERE ${alias}.chat_id = ${chat} AND ${alias}.status = 'received'`,
+    order: (alias: string) => `${alias}.created_at, ${alias}.id`,
+  },
+  send: {
+    from: (alias: string, chat: string) =>
+      `messages ${alias} WHERE ${alias}.chat_id = ${chat} AND ${alias}.status = 'queued'`,
+    order: (alias: string) => `${alias}.created_at, ${alias}.id`,
+  },
+  report: {
+    from: (alias: string, chat: string) => `agent_reports ${alias} WHERE ${alias}.chat_id = ${chat}`,
+    order: (alias: string) => `${alias}.id`,
+  },
 } as const;
 
 /**

@@ -389,7 +389,10 @@ function depthSql(lane: Lane): string {
           FROM chats WHERE ${due} IS NOT NULL`;
 }
 
-const DEPTH = prepared('lanes_depth', `${depthSql('agent')} UNION ALL ${depthSql('send')} UNION ALL ${depthSql('report')}`);
+const DEPTH = prepared(
+  'lanes_depth',
+  `${depthSql('agent')} UNION ALL ${depthSql('send')} UNION ALL ${depthSql('report')}`,
+);
 
 /** The chat lanes' SQL: claim, settle, release and depth. Prepared statements, each its own transaction. */
 @Injectable()
@@ -427,14 +430,14 @@ export class ChatLanesRepository {
     batch: readonly AgentSettlement[],
     report: boolean,
   ): Promise<(SettledLane & { sendDueNow: boolean; reported: boolean })[]> {
-    return this.statements.run(SETTLE_AGENT, [
-      ...settleParams(batch, (one) => ({ replies: one.replies })),
-      report,
-    ]);
+    return this.statements.run(SETTLE_AGENT, [...settleParams(batch, (one) => ({ replies: one.replies })), report]);
   }
 
   /** With `report`, each final outcome (delivered, failed, skipped) becomes a delivery report. */
-  async settleSend(batch: readonly SendSettlement[], report: boolean): Promise<(SettledLane & { reported: boolean })[]> {
+  async settleSend(
+    batch: readonly SendSettlement[],
+    report: boolean,
+  ): Promise<(SettledLane & { reported: boolean })[]> {
     return this.statements.run(SETTLE_SEND, [...settleParams(batch), report]);
   }
 

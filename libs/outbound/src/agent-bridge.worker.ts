@@ -48,7 +48,13 @@ export class AgentBridge
     try {
       if (message.kind === CHAT_CLOSED) {
         // The client server closed the chat: the runtime is told, in the chat's order, and answers nothing.
-        await this.runtime.notify({ type: 'chat_closed', id: message.id, ...chatOf(claim), visitorId: claim.visitorId, variables: claim.variables });
+        await this.runtime.notify({
+          type: 'chat_closed',
+          id: message.id,
+          ...chatOf(claim),
+          visitorId: claim.visitorId,
+          variables: claim.variables,
+        });
         return { verdict: { outcome: 'success' }, result: [] };
       }
       const { replies, actions } = await this.runtime.respond(eventFor(claim, message));
