@@ -14,9 +14,9 @@ import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-ap
  * operator creates a tenant and its key, the tenant signs in with that key and walks the seed's Channels tab
  * (refusal, both warnings, a clean save, a repeated title, rotation, deletion) and a channel's extensions, then a chat
  * whose reply failed is retried to delivered, the Agent writes first, the Agent's actions (a handover sent, a closing
- * skipped) are shown; the data lifecycle (a visitor exported and erased, an agent deleted,
- * a tenant's retention set and the tenant deleted), and the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the
- * screenshots the README shows (docs/console).
+ * skipped) are shown, a chat the client server closed shows closed until a visitor message opens it again; the data
+ * lifecycle (a visitor exported and erased, an agent deleted, a tenant's retention set and the tenant deleted), and
+ * the tenant signs out. CONSOLE_SCREENSHOTS=<dir> writes the screenshots the README shows (docs/console).
  */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 
@@ -450,6 +450,75 @@ describe('console (Chromium)', () => {
     await asTenant(t, tenant)
       .patch(`/api/v1/channels/${channel.id}`, { capabilities: { redirectChat: false } })
       .expect(200);
+  }, 60_000);
+
+  test('a chat the client server closed shows closed in the list and on its screen; a visitor message opens it again', async () => {
+    const [channel] = (await asTenant(t, tenant).get('/api/v1/agents/support-bot/channels')).body;
+    const token = tokenOf(channel);
+    const chatId = 1044;
+    const stateOf = async () => {
+      const { items } = (await asTenant(t, tenant).get(`/api/v1/channels/${channel.id}/chats`)).body;
+      const chat = items.find((one: { clientChatId: unknown }) => one.clientChatId === chatId);
+      return { state: chat.state, closedBy: chat.closedBy, closed: chat.closedAt !== null };
+    };
+    const echoed = (text: string) =>
+      sendMessages(client).some((r) => {
+        const json = r.json as { chat_id: unknown; message: { text?: string } };
+        return json.chat_id === chatId && json.message.text === `Echo: ${text}`;
+      });
+    await postEvent(
+      t,
+      token,
+      visitorEvent({ chatId, visitorId: 'v-closing', messageId: 'm-close-1', text: 'bye' }),
+    ).expect(200);
+    await eventually(() => (echoed('bye') ? true : undefined));
+    await postEvent(t, token, { event: 'chat_closed', chat_id: chatId }).expect(200);
+    await expect(stateOf()).resolves.toEqual({ state: 'closed', closedBy: 'client', closed: true });
+
+    // The list marks it Closed in words; the other chats stay unmarked.
+    await page.goto(`/console/#/channels/${channel.id}/chats`);
+    await expectHeading(page, 'Chats of Site chat');
+    const rowOf = (id: number) =>
+      page.getByRole('row').filter({ has: page.getByRole('link', { name: `Chat ${id}`, exact: true }) });
+    await rowOf(chatId).getByText('Closed', { exact: true }).waitFor();
+    await rowOf(1042).waitFor();
+    await expectCount(rowOf(1042).getByText('Closed', { exact: true }), 0);
+    await expectCount(page.getByRole('row').getByText('Closed', { exact: true }), 1);
+
+    // Its screen says who closed it and when, and shows the client server's event in words.
+    await rowOf(chatId).getByRole('link').click();
+    await expectHeading(page, `Chat ${chatId}`);
+    const closedLine = page.getByText(/^Closed by the client server at /);
+    await closedLine.waitFor();
+    await expectCount(closedLine.locator('time'), 1);
+    await expectCount(page.getByText('Open', { exact: true }), 0);
+    const event = page.getByRole('listitem', { name: /^Client server event, (received|answered)$/ });
+    await event.getByText('The client server closed the chat').waitFor({ timeout: 15_000 });
+    await event.getByText('chat_closed').waitFor();
+    await expectCount(event, 1);
+    // The runtime is told of it in the chat's order: it ends answered.
+    await page.getByRole('listitem', { name: 'Client server event, answered' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('listitem', { name: 'Visitor message, answered' }).getByText('bye').waitFor();
+    await shoot(page, 'chat-closed');
+
+    // The next visitor message opens it again: the screen (on its refresh) and the list say so.
+    await postEvent(
+      t,
+      token,
+      visitorEvent({ chatId, visitorId: 'v-closing', messageId: 'm-close-2', text: 'back' }),
+    ).expect(200);
+    await page.getByText('Open', { exact: true }).waitFor({ timeout: 15_000 });
+    await expectCount(closedLine, 0);
+    await page
+      .getByRole('listitem', { name: /^Visitor message, / })
+      .getByText('back')
+      .waitFor();
+    await expect(stateOf()).resolves.toEqual({ state: 'open', closedBy: null, closed: false });
+    await page.getByRole('link', { name: 'Chats', exact: true }).click();
+    await expectHeading(page, 'Chats of Site chat');
+    await rowOf(chatId).waitFor();
+    await expectCount(page.getByRole('row').getByText('Closed', { exact: true }), 0);
+    await eventually(() => (echoed('back') ? true : undefined));
   }, 60_000);
 
   test('at 360 px wide every screen fits without sideways scrolling', async () => {

@@ -83,6 +83,15 @@ export interface Chat {
   variables: Record<string, string>;
   createdAt: string;
   lastMessageAt: string;
+  /**
+   * closed: by the Agent (its close action delivered as close_chat) or by the client server (a chat_closed event);
+   * the next visitor message opens it again.
+   */
+  state: 'open' | 'closed';
+  /** When it was closed; null while open. */
+  closedAt: string | null;
+  /** Who closed it; null while open. */
+  closedBy: 'agent' | 'client' | null;
 }
 export interface Button {
   id: string;
@@ -99,7 +108,10 @@ export type MessageAction = { type: 'redirect'; operatorId?: string; departmentK
 export interface Message {
   id: string;
   direction: 'inbound' | 'outbound';
-  /** inbound: visitor | file_visitor | keyboard_response; outbound: operator | file_operator | keyboard | redirect | close. */
+  /**
+   * inbound: visitor | file_visitor | keyboard_response | chat_closed (the client server closed the chat, text "");
+   * outbound: operator | file_operator | keyboard | redirect | close.
+   */
   kind: string;
   text: string | null;
   buttons?: Button[][];

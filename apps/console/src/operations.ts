@@ -61,7 +61,17 @@ export const OPERATIONS = {
     path: '/api/v1/channels/{channelId}/chats',
     status: 200,
     fields: ['items', 'nextCursor'],
-    itemFields: ['id', 'clientChatId', 'visitorId', 'variables', 'createdAt', 'lastMessageAt'],
+    itemFields: [
+      'id',
+      'clientChatId',
+      'visitorId',
+      'variables',
+      'createdAt',
+      'lastMessageAt',
+      'state',
+      'closedAt',
+      'closedBy',
+    ],
   },
   listMessages: {
     method: 'GET',

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Chat as ChatRecord, type Message, type MessageAction, type MessageFile } from '../api';
 import { href } from '../router';
 import {
@@ -57,10 +57,13 @@ async function readChat(
 /** Pages of the chats list read to find a chat opened by its link (no list seen in this tab), 50 chats each. */
 const LOOKUP_PAGES = 20;
 
-/** The chat as the chats list shows it (its client chat id, its visitor): from the list seen, or read from it. */
-async function findChat(channelId: string, chatId: string): Promise<ChatRecord | null> {
+/**
+ * The chat as the chats list shows it (its client chat id, its visitor, its state): from the list seen, or read from
+ * it (always when `fresh`: the state may have changed since).
+ */
+async function findChat(channelId: string, chatId: string, fresh: boolean): Promise<ChatRecord | null> {
   const known = knownChats.get(chatId);
-  if (known) return known;
+  if (known && !fresh) return known;
   let cursor: string | undefined;
   for (let page = 0; page < LOOKUP_PAGES; page += 1) {
     const result = await api.listChats(channelId, cursor);
@@ -71,6 +74,36 @@ async function findChat(channelId: string, chatId: string): Promise<ChatRecord |
     cursor = result.nextCursor;
   }
   return null;
+}
+
+/**
+ * What of the messages shown can go with a change of the chat's state: a message added (a visitor message opens the
+ * chat, the client server's chat_closed closes it) or a status changed (the Agent's close delivered closes it).
+ */
+function messagesSignature(pages: MessagePage[]): string {
+  const list = pages.flatMap((page) => page.items);
+  const statuses = new Map<string, number>();
+  for (const message of list) statuses.set(message.status, (statuses.get(message.status) ?? 0) + 1);
+  return `${list.length} ${list.at(-1)?.id ?? ''} ${[...statuses].sort().join(' ')}`;
+}
+
+const CLOSED_BY = { agent: 'the Agent', client: 'the client server' } as const;
+
+/** Whether the chat is open, or who closed it and when, in words (a badge beside, not instead). */
+function ChatState({ chat }: { chat: ChatRecord }) {
+  if (chat.state !== 'closed') {
+    return (
+      <p class="chat-state">
+        <span class="badge open">Open</span>
+      </p>
+    );
+  }
+  return (
+    <p class="chat-state">
+      <span class="badge closed">Closed</span>
+      {chat.closedBy ? ` by ${CLOSED_BY[chat.closedBy]}` : ''} at <Time value={chat.closedAt ?? undefined} />
+    </p>
+  );
 }
 
 function counted(count: number, noun: string): string {
@@ -165,6 +198,12 @@ function actionText(action: MessageAction): string {
   return 'Handed to the general queue';
 }
 
+/** An inbound message that is the client server's event, not the visitor's, in words; null for a visitor's. */
+function eventText(message: Message): string | null {
+  if (message.direction === 'inbound' && message.kind === 'chat_closed') return 'The client server closed the chat';
+  return null;
+}
+
 /** A reply's file: its name (or URL) as a link when the URL is http(s), else as text; its media type beside. */
 function FileLine({ file }: { file: MessageFile }) {
   const label = file.name ?? file.url;
@@ -184,10 +223,12 @@ function FileLine({ file }: { file: MessageFile }) {
 }
 
 function Content({ message }: { message: Message }) {
+  const event = eventText(message);
   return (
     <>
       {message.action && <p class="text action">{actionText(message.action)}</p>}
-      {message.text !== null && <p class="text">{message.text}</p>}
+      {event !== null && <p class="text action">{event}</p>}
+      {event === null && message.text !== null && <p class="text">{message.text}</p>}
       {message.file && <FileLine file={message.file} />}
       {message.buttons && (
         <ul class="buttons" aria-label="Buttons">
@@ -207,11 +248,12 @@ function MessageItem({ message, onRetried }: { message: Message; onRetried: () =
     await api.retryMessage(message.id);
     onRetried();
   });
-  const from = message.direction === 'inbound' ? 'Visitor' : 'Agent';
+  const event = eventText(message) !== null;
+  const from = event ? 'Client server' : message.direction === 'inbound' ? 'Visitor' : 'Agent';
   return (
     <li
       class={`message ${message.direction} status-${message.status}`}
-      aria-label={`${from} message, ${message.status}`}
+      aria-label={`${from} ${event ? 'event' : 'message'}, ${message.status}`}
     >
       <div class="meta">
         <span class="who">{from}</span>
@@ -302,7 +344,14 @@ export function Chat({ channelId, chatId }: { channelId: string; chatId: string 
   useInterval(() => {
     if (!erasing.current) messages.refresh();
   }, REFRESH_MS);
-  const chat = useLoad(() => findChat(channelId, chatId), [channelId, chatId]);
+  // The chat (its state) is read from the list again whenever its messages change, the first read included: every
+  // change of state comes with one (a message added, or the Agent's close delivered).
+  const [chatReads, setChatReads] = useState(0);
+  const chat = useLoad(() => findChat(channelId, chatId, chatReads > 0), [channelId, chatId, chatReads]);
+  const signature = messages.data ? messagesSignature(messages.data) : undefined;
+  useEffect(() => {
+    if (signature !== undefined) setChatReads((reads) => reads + 1);
+  }, [signature]);
   /** After a change made here (a retry, a message written), read everything again. */
   const readAgain = (): void => {
     shown.current = undefined;
@@ -323,6 +372,7 @@ export function Chat({ channelId, chatId }: { channelId: string; chatId: string 
         ) : null}
         Messages in order. This page refreshes every {REFRESH_MS / 1000} seconds.
       </p>
+      {known && <ChatState chat={known} />}
       <Show loaded={messages} what="messages">
         {(pages) => {
           const list = pages.flatMap((page) => page.items);

@@ -49,6 +49,12 @@ export function Chats({ channelId }: { channelId: string }) {
                       <tr key={chat.id}>
                         <td>
                           <a href={href.chat(channelId, chat.id)}>Chat {String(chat.clientChatId)}</a>
+                          {chat.state === 'closed' && (
+                            <>
+                              {' '}
+                              <span class="badge closed">Closed</span>
+                            </>
+                          )}
                         </td>
                         <td>
                           {chat.variables.name ? `${chat.variables.name} ` : ''}
