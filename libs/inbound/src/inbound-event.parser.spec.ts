@@ -262,3 +262,38 @@ describe('parseInboundEvent', () => {
     ).toEqual({ outcome: 'missing', path: 'event' });
   });
 });
+
+describe('parseInboundEvent: chat_closed (row 6b, an extension)', () => {
+  it('needs only chat_id, keeps its JSON type, and ignores everything else', () => {
+    expect(parseInboundEvent('{"event":"chat_closed","chat_id":1042}')).toEqual({
+      outcome: 'chat-closed',
+      chatId: 1042,
+    });
+    expect(parseInboundEvent('{"event":"chat_closed","chat_id":"c-1","visitor":7,"message":[]}')).toEqual({
+      outcome: 'chat-closed',
+      chatId: 'c-1',
+    });
+  });
+
+  it('answers a missing chat_id by row 5 and a malformed one by row 8', () => {
+    expect(parseInboundEvent('{"event":"chat_closed"}')).toEqual({ outcome: 'missing', path: 'chat_id' });
+    expect(parseInboundEvent('{"event":"chat_closed","chat_id":null}')).toEqual({
+      outcome: 'missing',
+      path: 'chat_id',
+    });
+    expect(parseInboundEvent('{"event":"chat_closed","chat_id":""}')).toEqual({
+      outcome: 'malformed',
+      path: 'chat_id',
+      problem: 'must be an integer or a non-empty string of at most 255 characters, not a string',
+    });
+    expect(parseInboundEvent('{"event":"chat_closed","chat_id":"a\\u0000b"}')).toMatchObject({
+      outcome: 'malformed',
+      path: 'chat_id',
+    });
+  });
+
+  it('leaves every other event as the seed answers it', () => {
+    expect(parseInboundEvent('{"chat_id":1}')).toEqual({ outcome: 'missing', path: 'event' });
+    expect(parseInboundEvent('{"event":"CHAT_CLOSED","chat_id":1}')).toEqual({ outcome: 'missing', path: 'visitor' });
+  });
+});

@@ -6,6 +6,7 @@ import {
   judgeAnswer,
   judgeFailure,
   nextRetryDelayMs,
+  outcomeLabel,
   parseRetryAfter,
 } from './outcomes.js';
 
@@ -142,5 +143,13 @@ describe('decide: what an attempt means for its message and lane', () => {
     const error = verdict.outcome === 'retry' ? verdict.error : '';
     expect(error).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
     expect(error.endsWith('x😀…')).toBe(true);
+  });
+});
+
+describe('the skipped outcome (an action the channel stopped accepting)', () => {
+  it('passes decide unchanged and is counted as skipped', () => {
+    const verdict = { outcome: 'skipped', error: 'Not sent' } as const;
+    expect(decide(verdict, 1, [100])).toEqual(verdict);
+    expect(outcomeLabel('send', 'skipped')).toBe('skipped');
   });
 });
