@@ -1,6 +1,7 @@
 // A minimal Omnichannel client server, to try channel-service by hand (README "Try it yourself").
 // It answers the activation probe and set_webhook, prints every send_message it receives, and, once it knows the
-// channel's platform webhook URL (from set_webhook), sends each line typed on stdin as a visitor message.
+// channel's platform webhook URL (from set_webhook), sends each line typed on stdin as a visitor message (`/bye`:
+// closes the chat, a chat_closed event).
 //   npm run example:client                 listens on 127.0.0.1:4000
 //   PORT=4100 TOKEN=s3cret npm run example:client   another port; require `Authorization: Token s3cret`
 //   HOST=0.0.0.0 GREETING=Hello …            listen on every interface (in a container); send GREETING as a visitor
@@ -45,7 +46,7 @@ const server = createServer(async (req, res) => {
   if (path.endsWith('/set_webhook') && typeof body?.url === 'string') {
     platformWebhookUrl = body.url;
     console.log(
-      `set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message.`,
+      `set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message (/bye closes the chat).`,
     );
     reply(res, 200, { result: 'ok' });
     // Sent after the answer: the service is still activating the channel until set_webhook has been answered.
@@ -90,12 +91,17 @@ async function sendVisitorMessage(text: string): Promise<void> {
     return;
   }
   sent += 1;
-  const event = {
-    event: 'new_message',
-    chat_id: 1,
-    visitor: { id: 'visitor-1', fields: { name: 'You' } },
-    message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text },
-  };
+  // `/bye` closes the chat from this side (docs/protocol.md, row 6b: the Agent runtime is told); anything else is a
+  // visitor message, which also reopens a closed chat.
+  const event =
+    text.trim() === '/bye'
+      ? { event: 'chat_closed', chat_id: 1 }
+      : {
+          event: 'new_message',
+          chat_id: 1,
+          visitor: { id: 'visitor-1', fields: { name: 'You' } },
+          message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text },
+        };
   const res = await fetch(platformWebhookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -104,7 +110,7 @@ async function sendVisitorMessage(text: string): Promise<void> {
   console.log(
     res instanceof Error
       ? `visitor message not sent: ${res.message}`
-      : `visitor message "${text}" → ${res.status} ${await res.text()}`,
+      : `${event.event === 'chat_closed' ? 'chat_closed' : `visitor message "${text}"`} → ${res.status} ${await res.text()}`,
   );
 }
 
