@@ -356,4 +356,54 @@ describe("a chat's state, chat_closed, and delivery events to the Agent runtime"
       messages.filter((m) => m.direction === 'outbound').map((m) => m.id),
     );
   });
+  it('stress: visitor messages and chat_closed posted at once on many chats: nothing stranded, every event told once, every outcome reported once and in order', async () => {
+    const channel = await channelWith();
+    const chats = Array.from({ length: 20 }, (_, i) => `c-stress-${i}`);
+    const posts = chats.flatMap((chat) =>
+      Array.from({ length: 7 }, (_, k) =>
+        k === 2 || k === 5
+          ? () => postEvent(t, channel.token, closedEvent(chat))
+          : () =>
+              postEvent(t, channel.token, visitorEvent({ chatId: chat, messageId: `${chat}-${k}`, text: `s ${k}` })),
+      ),
+    );
+    const answers = await Promise.all(posts.sort(() => Math.random() - 0.5).map((post) => post()));
+    expect(answers.every((res) => res.status === 200)).toBe(true);
+    const ids = await dbQuery<{ id: string }>(t, 'SELECT id FROM chats WHERE channel_id = $1', [channel.id]);
+    const chatIds = ids.map((row) => row.id);
+    expect(chatIds).toHaveLength(20);
+    await eventually(
+      async () => {
+        const [row] = await dbQuery<{ waiting: number; reports: number }>(
+          t,
+          `SELECT (SELECT count(*)::int FROM messages WHERE chat_id = ANY($1::uuid[]) AND status NOT IN ('answered', 'delivered')) AS waiting,
+                  (SELECT count(*)::int FROM agent_reports WHERE chat_id = ANY($1::uuid[])) AS reports`,
+          [chatIds],
+        );
+        return row.waiting === 0 && row.reports === 0 ? true : undefined;
+      },
+      30_000,
+      'every message answered or delivered and every report taken',
+    );
+    for (const chatId of chatIds) {
+      const inbound = await dbQuery<{ id: string }>(
+        t,
+        `SELECT id FROM messages WHERE chat_id = $1 AND direction = 'inbound' ORDER BY created_at, id`,
+        [chatId],
+      );
+      const told = callsOf(chatId).filter((body) => body.type !== 'delivery');
+      // Each inbound message (visitor message or chat_closed) was told exactly once. (Posts racing each other have no
+      // order of their own: the one stored first by created_at may commit, and be told, second.)
+      const toldIds = told.map((body) => String(body.type === 'chat_closed' ? body.id : (body.message as Body).id));
+      expect([...toldIds].sort()).toEqual(inbound.map((row) => row.id).sort());
+      const outbound = await dbQuery<{ id: string }>(
+        t,
+        `SELECT id FROM messages WHERE chat_id = $1 AND direction = 'outbound' ORDER BY delivered_at, id`,
+        [chatId],
+      );
+      expect(callsOf(chatId, 'delivery').map((body) => (body.delivery as Body).messageId)).toEqual(
+        outbound.map((row) => row.id),
+      );
+    }
+  });
 });
