@@ -255,7 +255,7 @@ function held(): string {
 /**
  * With delivery events on ($4), the final outcomes among `rows` (id, tenant_id, chat_id, kind, status, last_error)
  * become reports for the Agent runtime, in the rows' order, in the statement that reached them: nothing reached is
- * ever left untold, and the chat's report lane is made due by the same chat update (`reportLane`).
+ * ever left untold, and the chat's report lane is made due by the same chat update (REPORT_LANE).
  */
 function reportsCte(rows: string, where: string): string {
   return `reports AS (
