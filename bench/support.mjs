@@ -363,7 +363,7 @@ export function startService(databaseUrl, env = {}) {
       PLATFORM_ADMIN_TOKEN: ADMIN_TOKEN,
       SECRETS_KEY,
       ...Object.fromEntries(
-        ['CHANNEL_MAX_IN_FLIGHT', 'MESSAGE_RETENTION', 'RETENTION_SWEEP_INTERVAL']
+        ['CHANNEL_MAX_IN_FLIGHT', 'MESSAGE_RETENTION', 'RETENTION_SWEEP_INTERVAL', 'AGENT_DELIVERY_EVENTS']
           .filter((name) => process.env[name])
           .map((name) => [name, process.env[name]]),
       ),
