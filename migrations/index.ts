@@ -7,6 +7,7 @@ import { HotLaneClaims1796500000001 } from './1796500000001-HotLaneClaims.js';
 import { DataLifecycle1796600000000 } from './1796600000000-DataLifecycle.js';
 import { ChannelCapabilities1796600000001 } from './1796600000001-ChannelCapabilities.js';
 import { ChatStateAndReports1796600000002 } from './1796600000002-ChatStateAndReports.js';
+import { SigningSecrets1796700000000 } from './1796700000000-SigningSecrets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: Function[] = [
   DataLifecycle1796600000000,
   ChannelCapabilities1796600000001,
   ChatStateAndReports1796600000002,
+  SigningSecrets1796700000000,
 ];

@@ -10,6 +10,8 @@ const CHANNEL_KEYS = [
   'id',
   'inboundRateLimit',
   'platformWebhookUrl',
+  'requireSignedWebhooks',
+  'signingSecretSet',
   'title',
   'type',
   'updatedAt',
@@ -89,7 +91,8 @@ describe('agents and channels (tenant)', () => {
         webhookToken: 'client-secret-1',
       });
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual([...CHANNEL_KEYS, 'warnings'].sort());
+      // The signing secret is shown in this answer only.
+      expect(Object.keys(res.body).sort()).toEqual([...CHANNEL_KEYS, 'signingSecret', 'warnings'].sort());
       expect(res.body).toMatchObject({
         agentId: 'a-1',
         type: 'omnichannel',

@@ -343,7 +343,7 @@ describe('send_message dispatch (protocol section 2)', () => {
     expect(failed).toMatchObject({
       attempts: 1,
       lastError:
-        "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message",
+        "The channel's webhook token or signing secret cannot be decrypted (was SECRETS_KEY changed?): set the token again and rotate the signing secret, then retry the message",
     });
     expect(sendsFor(chatId)).toHaveLength(0);
   });

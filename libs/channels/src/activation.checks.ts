@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OutboundFailure, OutboundHttpClient, methodUrl } from '#common';
+import { OutboundFailure, OutboundHttpClient, methodUrl, uuid7 } from '#common';
 
 export interface ChannelWarning {
   code: 'CHANNEL_UNREACHABLE' | 'WEBHOOK_REGISTRATION_FAILED';
@@ -20,6 +20,8 @@ export interface ActivationTarget {
   webhookUrl: string;
   webhookToken: string | null;
   platformWebhookUrl: string;
+  /** set_webhook is signed like every request to the client server (Standard Webhooks). */
+  signingSecrets: string[];
 }
 
 /** Runs when a channel is saved active. Warnings never block the save. */
@@ -52,6 +54,8 @@ export class ActivationChecks {
         url: methodUrl(target.webhookUrl, 'set_webhook'),
         headers: target.webhookToken ? { Authorization: `Token ${target.webhookToken}` } : {},
         body: { url: target.platformWebhookUrl },
+        signing: { id: uuid7(), secrets: target.signingSecrets },
+        secrets: [target.webhookToken, ...target.signingSecrets],
       });
       if (response.status >= 200 && response.status < 300) return true;
       this.logger.warn({ channelId: target.channelId, status: response.status }, 'set_webhook was not accepted');

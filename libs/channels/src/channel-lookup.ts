@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { sha256 } from '#common';
+import { SecretBox, sha256 } from '#common';
 import { ChannelsRepository } from './channels.repository.js';
+import { signingSecretsOf } from './signing.js';
 
 export interface ActiveChannel {
   id: string;
@@ -9,6 +10,11 @@ export interface ActiveChannel {
   /** The channel's own inbound rate limit; null: the environment's default. */
   inboundRatePerSecond: number | null;
   inboundBurst: number | null;
+  /**
+   * With `requireSignedWebhooks`: the secrets a post may be signed with (the current one, and the previous one within
+   * 24 hours of a rotation; none for a channel that never had one). Null: posts need no signature.
+   */
+  webhookSecrets: string[] | null;
 }
 
 /**
@@ -22,7 +28,10 @@ const MAX_ENTRIES = 10_000;
 export class ChannelLookup {
   private readonly cache = new Map<string, { channel: ActiveChannel; expires: number }>();
 
-  constructor(private readonly channels: ChannelsRepository) {}
+  constructor(
+    private readonly channels: ChannelsRepository,
+    private readonly secrets: SecretBox,
+  ) {}
 
   async findActive(token: string): Promise<ActiveChannel | null> {
     const key = sha256(token);
@@ -41,6 +50,9 @@ export class ChannelLookup {
       agentId: channel.agentId,
       inboundRatePerSecond: channel.inboundRatePerSecond,
       inboundBurst: channel.inboundBurst,
+      webhookSecrets: channel.requireSignedWebhooks
+        ? signingSecretsOf(channel, (sealed) => this.secrets.open(sealed), now)
+        : null,
     };
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(cacheKey, { channel: active, expires: now + LOOKUP_TTL_MS });

@@ -68,6 +68,24 @@ export class ChannelEntity {
   @Column({ name: 'inbound_burst', type: 'integer', nullable: true })
   inboundBurst!: number | null;
 
+  /**
+   * The Standard Webhooks signing secret (`whsec_…`), encrypted like the webhook token: every request to the client
+   * server is signed with it. Null only for a channel created before signing, until its first rotation.
+   */
+  @Column({ name: 'signing_secret_encrypted', type: 'text', nullable: true })
+  signingSecretEncrypted!: string | null;
+
+  /** The secret before the last rotation: requests are signed with it too for 24 hours after `signingSecretRotatedAt`. */
+  @Column({ name: 'previous_signing_secret_encrypted', type: 'text', nullable: true })
+  previousSigningSecretEncrypted!: string | null;
+
+  @Column({ name: 'signing_secret_rotated_at', type: 'timestamptz', nullable: true })
+  signingSecretRotatedAt!: Date | null;
+
+  /** The client server must sign its webhook posts with the signing secret (else 401, docs/protocol.md row 2b). */
+  @Column({ name: 'require_signed_webhooks', type: 'boolean', default: false })
+  requireSignedWebhooks!: boolean;
+
   /** What the client server accepts beyond the seed's protocol (capabilities.ts); `{}`: the defaults. */
   @Column({ name: 'capabilities', type: 'jsonb', default: () => "'{}'" })
   capabilities!: Partial<ChannelCapabilities>;

@@ -60,6 +60,17 @@ export class ChannelsController {
     return this.channels.rotateToken(tenantId, channelId);
   }
 
+  @Post(':channelId/rotate-signing-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Issue a new signing secret (shown in this answer only); the previous one still signs beside it, and still verifies, for 24 hours.',
+  })
+  @ApiOkResponse({ type: ChannelDto })
+  rotateSigningSecret(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<ChannelDto> {
+    return this.channels.rotateSigningSecret(tenantId, channelId);
+  }
+
   @Delete(':channelId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a channel; its webhook URL answers 400 from then on.' })

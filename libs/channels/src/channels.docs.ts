@@ -18,6 +18,8 @@ export const CHANNEL_EXAMPLE = {
   platformWebhookUrl: 'https://platform.example.com/9f3cQm9vLWJhci1iYXotcXV4e1/bot_api_webhook',
   webhookUrl: 'https://client.example.com/chat',
   webhookTokenSet: true,
+  signingSecretSet: true,
+  requireSignedWebhooks: false,
   inboundRateLimit: { perSecond: 100, burst: 500, source: 'default' },
   createdAt: '2026-11-23T10:00:00.000Z',
   updatedAt: '2026-11-23T10:00:00.000Z',

@@ -150,6 +150,8 @@ export class CapabilitiesInForceDto {
   closeChat!: boolean;
 }
 
+const REQUIRE_SIGNED_DESCRIPTION =
+  "The client server must sign its bot_api_webhook posts with the channel's signing secret (Standard Webhooks); an unsigned or badly signed post is answered 401 and stores nothing (docs/protocol.md, row 2b).";
 const CAPABILITIES_DESCRIPTION =
   "What the client server accepts beyond the seed's protocol (docs/protocol.md, Extensions), all off by default. Only the fields given change.";
 
@@ -208,6 +210,11 @@ export class CreateChannelDto {
   @ValidateNested()
   @Type(() => CapabilitiesDto)
   capabilities?: CapabilitiesDto;
+
+  @ApiPropertyOptional({ example: false, default: false, description: REQUIRE_SIGNED_DESCRIPTION })
+  @IsOptional()
+  @IsBoolean()
+  requireSignedWebhooks?: boolean;
 }
 
 /**
@@ -267,6 +274,11 @@ export class UpdateChannelDto {
   @ValidateNested()
   @Type(() => CapabilitiesDto)
   capabilities?: CapabilitiesDto;
+
+  @ApiPropertyOptional({ example: true, description: REQUIRE_SIGNED_DESCRIPTION })
+  @PresentNotNull()
+  @IsBoolean()
+  requireSignedWebhooks?: boolean;
 }
 
 export class ChannelWarningDto {
@@ -310,6 +322,23 @@ export class ChannelDto {
 
   @ApiProperty({ example: true })
   webhookTokenSet!: boolean;
+
+  @ApiProperty({
+    example: true,
+    description:
+      'Whether requests to the client server are signed (Standard Webhooks). False only for a channel created before signing, until rotate-signing-secret.',
+  })
+  signingSecretSet!: boolean;
+
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description:
+      "The Standard Webhooks signing secret: in the answer of the channel's creation and of rotate-signing-secret only, never again.",
+  })
+  signingSecret?: string;
+
+  @ApiProperty({ example: false, description: REQUIRE_SIGNED_DESCRIPTION })
+  requireSignedWebhooks!: boolean;
 
   @ApiProperty({
     type: InboundRateLimitInForceDto,

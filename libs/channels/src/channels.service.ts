@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, AppError, ErrorCode, SecretBox, randomToken, sha256 } from '#common';
+import { AppConfig, AppError, ErrorCode, SecretBox, newSigningSecret, randomToken, sha256 } from '#common';
 import { ActivationChecks, type ChannelWarning } from './activation.checks.js';
 import { agentNotFound } from './agents.service.js';
 import { AgentsRepository } from './agents.repository.js';
@@ -7,6 +7,7 @@ import type { ChannelEntity } from './channel.entity.js';
 import type { ChannelDto, CreateChannelDto, UpdateChannelDto } from './channels.dto.js';
 import { DEFAULT_CAPABILITIES, capabilitiesOf, type ChannelCapabilities } from './capabilities.js';
 import { ChannelLookup } from './channel-lookup.js';
+import { signingSecretsOf } from './signing.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { checkWebhookUrl, normalWebhookUrl } from './webhook-url.rule.js';
 
@@ -38,6 +39,7 @@ export class ChannelsService {
     const active = body.active ?? false;
     if (active && !agent.trained) throw agentNotTrained();
     const token = randomToken();
+    const signingSecret = newSigningSecret();
     const channel = await this.channels.insert({
       tenantId,
       agentId,
@@ -51,9 +53,14 @@ export class ChannelsService {
       inboundRatePerSecond: body.inboundRateLimit?.perSecond ?? null,
       inboundBurst: body.inboundRateLimit?.burst ?? null,
       capabilities: ownCapabilities({}, body.capabilities),
+      signingSecretEncrypted: this.secrets.seal(signingSecret),
+      previousSigningSecretEncrypted: null,
+      signingSecretRotatedAt: null,
+      requireSignedWebhooks: body.requireSignedWebhooks ?? false,
     });
     const warnings = active ? await this.runActivationChecks(channel) : [];
-    return { ...this.toDto(channel), warnings };
+    // The signing secret is shown once, here (and in a rotation's answer).
+    return { ...this.toDto(channel), signingSecret, warnings };
   }
 
   async listForAgent(tenantId: string, agentId: string): Promise<ChannelDto[]> {
@@ -81,6 +88,7 @@ export class ChannelsService {
       if (body.capabilities !== undefined)
         current.capabilities = ownCapabilities(current.capabilities, body.capabilities);
       if (body.active !== undefined) current.active = body.active;
+      if (body.requireSignedWebhooks !== undefined) current.requireSignedWebhooks = body.requireSignedWebhooks;
       if (webhookUrl !== undefined) current.webhookUrl = webhookUrl;
       if (body.webhookToken !== undefined) {
         current.webhookTokenEncrypted = body.webhookToken === null ? null : this.secrets.seal(body.webhookToken);
@@ -113,6 +121,25 @@ export class ChannelsService {
     return this.toDto(channel);
   }
 
+  /**
+   * A new signing secret, shown in this answer only. The one it replaces still signs every request beside it for 24
+   * hours (both signatures, space-separated), and still verifies the client's signed webhooks for as long, so a client
+   * server can switch over without losing a request; a second rotation within them drops the first secret at once.
+   */
+  async rotateSigningSecret(tenantId: string, channelId: string): Promise<ChannelDto> {
+    const signingSecret = newSigningSecret();
+    const channel = await this.channels.transaction(async (manager) => {
+      const current = await this.channels.findForUpdate(manager, tenantId, channelId);
+      if (!current) throw channelNotFound();
+      current.previousSigningSecretEncrypted = current.signingSecretEncrypted;
+      current.signingSecretEncrypted = this.secrets.seal(signingSecret);
+      current.signingSecretRotatedAt = new Date();
+      return this.channels.save(manager, current);
+    });
+    this.lookup.forgetAll();
+    return { ...this.toDto(channel), signingSecret };
+  }
+
   async delete(tenantId: string, channelId: string): Promise<void> {
     if (!(await this.channels.delete(tenantId, channelId))) throw channelNotFound();
     this.lookup.forgetAll();
@@ -140,6 +167,7 @@ export class ChannelsService {
       webhookUrl: channel.webhookUrl,
       webhookToken: channel.webhookTokenEncrypted === null ? null : this.secrets.open(channel.webhookTokenEncrypted),
       platformWebhookUrl: this.platformWebhookUrl(channel),
+      signingSecrets: signingSecretsOf(channel, (sealed) => this.secrets.open(sealed)),
     });
   }
 
@@ -157,6 +185,8 @@ export class ChannelsService {
       platformWebhookUrl: this.platformWebhookUrl(channel),
       webhookUrl: channel.webhookUrl,
       webhookTokenSet: channel.webhookTokenEncrypted !== null,
+      signingSecretSet: channel.signingSecretEncrypted !== null,
+      requireSignedWebhooks: channel.requireSignedWebhooks,
       inboundRateLimit:
         channel.inboundRatePerSecond !== null && channel.inboundBurst !== null
           ? { perSecond: channel.inboundRatePerSecond, burst: channel.inboundBurst, source: 'channel' }

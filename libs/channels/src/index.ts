@@ -12,3 +12,4 @@ export {
   MAX_MESSAGE_LENGTH_LIMIT,
   type ChannelCapabilities,
 } from './capabilities.js';
+export { signingSecretsOf, SIGNING_OVERLAP_MS, type StoredSigningSecrets } from './signing.js';

@@ -46,6 +46,15 @@ export { MetricsService, UNMATCHED_ROUTE } from './metrics/metrics.service.js';
 export { SERVICE_NAME, SERVICE_VERSION, USER_AGENT } from './service-info.js';
 export { sha256, randomToken, constantTimeEquals, encryptSecret, decryptSecret } from './crypto/secrets.js';
 export { SecretBox } from './crypto/secret-box.service.js';
+export {
+  newSigningSecret,
+  signWebhook,
+  webhookSignatureProblem,
+  webhookSignatureHeadersProblem,
+  SIGNING_SECRET_PREFIX,
+  SIGNATURE_TOLERANCE_SECONDS,
+  type WebhookSignatureHeaders,
+} from './crypto/webhook-signature.js';
 export { methodUrl } from './http/method-url.js';
 export { OutboundHttpModule } from './http/outbound-http.module.js';
 export {

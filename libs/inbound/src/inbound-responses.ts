@@ -40,6 +40,11 @@ export function rateLimited(retryAfterSeconds: number, limit: { perSecond: numbe
   };
 }
 
+/** Row 2b: the channel requires signed webhooks and this post is not signed as it must be. Nothing is stored. */
+export function unsigned(problem: string): InboundAnswer {
+  return { status: 401, body: { error: `${problem}.` }, reason: problem };
+}
+
 /** Rows 4 to 9; an accepted event is answered by the service once it is stored. */
 export function answerFor(parsed: Exclude<ParsedEvent, { outcome: 'accepted' | 'chat-closed' }>): InboundAnswer {
   switch (parsed.outcome) {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { ChannelLookup, type ActiveChannel } from '#channels';
-import { MetricsService } from '#common';
+import { MetricsService, webhookSignatureHeadersProblem, webhookSignatureProblem } from '#common';
 import { parseInboundEvent } from './inbound-event.parser.js';
 import {
   ACCEPTED,
@@ -15,6 +15,7 @@ import {
   UNKNOWN_CHAT,
   answerFor,
   rateLimited,
+  unsigned,
   type InboundAnswer,
 } from './inbound-responses.js';
 import { InboundRateLimiter } from './inbound-rate-limit.js';
@@ -61,6 +62,11 @@ export class InboundService {
       return [INTERNAL_ERROR, 'error'];
     }
     if (!channel) return [NO_ACTIVE_CHANNEL, 'no_channel'];
+    // Row 2b: a channel that requires signed webhooks refuses a post without the signature's headers, or with a
+    // timestamp out of tolerance, before its body is read; the signature itself once the body is (below).
+    const headersProblem =
+      channel.webhookSecrets === null ? null : webhookSignatureHeadersProblem(req.headers, Date.now());
+    if (headersProblem !== null) return [unsigned(headersProblem), 'unsigned'];
 
     const refusal = this.limiter.take(channel);
     if (refusal) {
@@ -76,6 +82,10 @@ export class InboundService {
       return [{ ...INCOMPLETE, reason: error.message }, 'incomplete'];
     }
     if (body === null) return [TOO_LARGE, 'too_large'];
+    if (channel.webhookSecrets !== null) {
+      const problem = webhookSignatureProblem(channel.webhookSecrets, req.headers, body);
+      if (problem !== null) return [unsigned(problem), 'unsigned'];
+    }
     const parsed = parseInboundEvent(body);
     if (parsed.outcome === 'chat-closed') return this.close(channel, parsed.chatId);
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];

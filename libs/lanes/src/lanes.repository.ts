@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PreparedStatements, prepared, type PreparedStatement } from '#database';
-import type { ChannelCapabilities } from '#channels';
+import type { ChannelCapabilities, StoredSigningSecrets } from '#channels';
 import type { Lane } from './lane.js';
 import { LANE_COLUMNS, LANE_WORK } from './lane-sql.js';
 import type { Outcome } from './outcomes.js';
@@ -35,7 +35,7 @@ export interface AgentClaim extends LaneClaim {
   } | null;
 }
 
-export interface SendClaim extends LaneClaim {
+export interface SendClaim extends LaneClaim, StoredSigningSecrets {
   webhookUrl: string;
   webhookTokenEncrypted: string | null;
   /** The channel's capabilities as they stand at the claim: an action it stopped accepting is skipped, not sent. */
@@ -197,7 +197,10 @@ const CLAIM_SEND = prepared(
   'lanes_claim_send',
   claimSql(
     'send',
-    `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted", ch.capabilities`,
+    `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted", ch.capabilities,
+     ch.signing_secret_encrypted AS "signingSecretEncrypted",
+     ch.previous_signing_secret_encrypted AS "previousSigningSecretEncrypted",
+     ch.signing_secret_rotated_at AS "signingSecretRotatedAt"`,
     `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
                      'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`,
     DELIVERING_CHANNEL,

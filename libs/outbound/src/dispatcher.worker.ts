@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
-import { capabilitiesOf, type ChannelCapabilities } from '#channels';
+import { capabilitiesOf, signingSecretsOf, type ChannelCapabilities } from '#channels';
 import { actionRefusal, clientChatIdOf } from '#conversations';
 import {
   ChatLanes,
@@ -105,15 +105,17 @@ export class Dispatcher
 
   async attempt(claim: SendClaim, message: Head): Promise<Attempted<never>> {
     let token: string | null;
+    let signingSecrets: string[];
     try {
       token = claim.webhookTokenEncrypted === null ? null : this.secrets.open(claim.webhookTokenEncrypted);
+      signingSecrets = signingSecretsOf(claim, (sealed) => this.secrets.open(sealed));
     } catch {
       // Waiting cannot fix this (SECRETS_KEY changed since the token was stored), and retrying would hold the chat.
       return {
         verdict: {
           outcome: 'failed',
           error:
-            "The channel's webhook token cannot be decrypted (was SECRETS_KEY changed?): set it again, then retry the message",
+            "The channel's webhook token or signing secret cannot be decrypted (was SECRETS_KEY changed?): set the token again and rotate the signing secret, then retry the message",
         },
       };
     }
@@ -130,8 +132,10 @@ export class Dispatcher
         url: methodUrl(claim.webhookUrl, method),
         headers: { 'Idempotency-Key': message.id, ...(token === null ? {} : { Authorization: `Token ${token}` }) },
         body,
+        // Standard Webhooks: webhook-id is the message's id, like the Idempotency-Key, stable across retries.
+        signing: { id: message.id, secrets: signingSecrets },
         // A client server may echo what it was sent: lastError is shown by the admin API and logged.
-        secrets: [token, this.config.platformAdminToken],
+        secrets: [token, this.config.platformAdminToken, ...signingSecrets],
       });
       return {
         verdict: judgeAnswer({

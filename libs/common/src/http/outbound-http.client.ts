@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { USER_AGENT } from '../service-info.js';
 import { asSentInHeader, redactSecrets } from '../text/redact-secrets.js';
 import { wellFormedExcerpt } from '../text/well-formed.js';
+import { signWebhook } from '../crypto/webhook-signature.js';
 import { ADDRESS_BLOCKED_CODE, refusalReason, refusedAddressRule } from './address-policy.js';
 import { readAtMost, type BoundedRead } from './bounded-read.js';
 import { CONNECT_TIMEOUT_CODE, peerDispatcher } from './outbound-agents.js';
@@ -49,6 +50,11 @@ export interface OutboundRequest {
   timeoutMs?: number;
   /** What the peer is sent and must not get to echo into our records: redacted from the body before it is cut. */
   secrets?: readonly (string | null)[];
+  /**
+   * Sign the request by the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+   * with each of these secrets, over the body exactly as it is sent; `id` is the message's, stable across retries.
+   */
+  signing?: { id: string; secrets: readonly string[] };
 }
 
 export interface OutboundResponse {
@@ -115,11 +121,17 @@ export class OutboundHttpClient implements OnApplicationShutdown {
     try {
       let response: Awaited<ReturnType<typeof undiciRequest>>;
       try {
+        const body = request.body === undefined ? undefined : JSON.stringify(request.body);
         response = await undiciRequest(request.url, {
           dispatcher: this.dispatchers[peer],
           method: request.method,
-          headers: headersToSend(request),
-          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          headers: {
+            ...headersToSend(request),
+            ...(request.signing && request.signing.secrets.length > 0
+              ? signWebhook(request.signing.secrets, request.signing.id, body ?? '')
+              : {}),
+          },
+          body,
           // The one deadline for the whole request, body included: undici's own per-phase timeouts (300 s) never fire first.
           signal: abort.signal,
         });
