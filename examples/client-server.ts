@@ -6,13 +6,28 @@
 //   PORT=4100 TOKEN=s3cret npm run example:client   another port; require `Authorization: Token s3cret`
 //   HOST=0.0.0.0 GREETING=Hello …            listen on every interface (in a container); send GREETING as a visitor
 //                                            message as soon as set_webhook arrives (the compose demo has no stdin)
+//   SIGNING_SECRET=whsec_… npm run example:client   verify every request's Standard Webhooks signature, and sign the
+//                                            visitor messages sent (for a channel with requireSignedWebhooks); or
+//                                            type `/secret whsec_…` once the channel's creation has shown the secret
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createInterface } from 'node:readline';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
 const token = process.env.TOKEN;
 const greeting = process.env.GREETING;
+let signingSecret: string | null = process.env.SIGNING_SECRET ?? null;
+
+/**
+ * Standard Webhooks, with nothing but node:crypto (this file runs without node_modules in the compose demo; the npm
+ * packages `standardwebhooks` and `svix` do the same): base64 HMAC-SHA256 of `id.timestamp.body`, keyed with the
+ * base64 after `whsec_`.
+ */
+function sign(secret: string, id: string, timestamp: string, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+}
 let platformWebhookUrl: string | null = null;
 let sent = 0;
 
@@ -21,18 +36,35 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+function readText(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-      } catch {
-        resolve(null);
-      }
-    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
+}
+
+function parsed(text: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** With a signing secret: whether the request is signed with it (docs/protocol.md, "Signed requests"). */
+function signatureNote(req: IncomingMessage, text: string): string {
+  if (signingSecret === null) return '';
+  const id = String(req.headers['webhook-id'] ?? '');
+  const timestamp = String(req.headers['webhook-timestamp'] ?? '');
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 5 * 60) return '   [SIGNATURE INVALID: stale or no timestamp]';
+  const expected = Buffer.from(sign(signingSecret, id, timestamp, text), 'base64');
+  // Several signatures, space-separated, after a rotation: one that matches is enough.
+  const matches = String(req.headers['webhook-signature'] ?? '')
+    .split(' ')
+    .map((part) => Buffer.from(part.replace(/^v1,/, ''), 'base64'))
+    .some((given) => given.length === expected.length && timingSafeEqual(given, expected));
+  return matches ? '   [signature ok]' : '   [SIGNATURE INVALID]';
 }
 
 const server = createServer(async (req, res) => {
@@ -42,11 +74,13 @@ const server = createServer(async (req, res) => {
     console.log(`${req.method} ${path}: refused, wrong or missing Authorization header`);
     return reply(res, 401, { error: 'unauthorized' });
   }
-  const body = await readJson(req);
+  const text = await readText(req);
+  const body = parsed(text);
+  const signed = signatureNote(req, text);
   if (path.endsWith('/set_webhook') && typeof body?.url === 'string') {
     platformWebhookUrl = body.url;
     console.log(
-      `set_webhook: visitor messages go to ${platformWebhookUrl}\nType a line and press Enter to send it as a visitor message (/bye closes the chat).`,
+      `set_webhook: visitor messages go to ${platformWebhookUrl}${signed}\nType a line and press Enter to send it as a visitor message (/bye closes the chat).`,
     );
     reply(res, 200, { result: 'ok' });
     // Sent after the answer: the service is still activating the channel until set_webhook has been answered.
@@ -64,7 +98,7 @@ const server = createServer(async (req, res) => {
             ? ' to the general queue'
             : '';
     console.log(
-      `${path.split('/').at(-1)} for chat ${JSON.stringify(body?.chat_id)}${to}   (Idempotency-Key ${req.headers['idempotency-key']})`,
+      `${path.split('/').at(-1)} for chat ${JSON.stringify(body?.chat_id)}${to}   (Idempotency-Key ${req.headers['idempotency-key']})${signed}`,
     );
     return reply(res, 200, { result: 'ok' });
   }
@@ -78,7 +112,7 @@ const server = createServer(async (req, res) => {
           ? `file ${JSON.stringify(message.data)}`
           : message.text;
     console.log(
-      `send_message to chat ${JSON.stringify(body?.chat_id)} [${message.kind}] ${content}   (Idempotency-Key ${req.headers['idempotency-key']})`,
+      `send_message to chat ${JSON.stringify(body?.chat_id)} [${message.kind}] ${content}   (Idempotency-Key ${req.headers['idempotency-key']})${signed}`,
     );
     return reply(res, 200, { result: 'ok' });
   }
@@ -102,10 +136,23 @@ async function sendVisitorMessage(text: string): Promise<void> {
           visitor: { id: 'visitor-1', fields: { name: 'You' } },
           message: { id: `example-${Date.now()}-${sent}`, kind: 'visitor', text },
         };
+  const payload = JSON.stringify(event);
+  // Signed as the service signs (Standard Webhooks), for a channel with requireSignedWebhooks.
+  const id = `example-${Date.now()}-${sent}`;
+  const now = new Date();
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signature: Record<string, string> =
+    signingSecret === null
+      ? {}
+      : {
+          'webhook-id': id,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': `v1,${sign(signingSecret, id, timestamp, payload)}`,
+        };
   const res = await fetch(platformWebhookUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(event),
+    headers: { 'content-type': 'application/json', ...signature },
+    body: payload,
   }).catch((error: Error) => error);
   console.log(
     res instanceof Error
@@ -115,7 +162,11 @@ async function sendVisitorMessage(text: string): Promise<void> {
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim()) void sendVisitorMessage(line);
+  const secret = /^\/secret\s+(\S+)$/.exec(line.trim());
+  if (secret) {
+    signingSecret = secret[1];
+    console.log('Signing secret set: requests are verified, and visitor messages signed, with it.');
+  } else if (line.trim()) void sendVisitorMessage(line);
 });
 
 server.listen(port, host, () =>
