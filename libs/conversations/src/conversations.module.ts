@@ -7,6 +7,7 @@ import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
+import { ReplayController } from './replay.controller.js';
 import { DataLifecycleRepository } from './lifecycle/data-lifecycle.repository.js';
 import { DataLifecycleService } from './lifecycle/data-lifecycle.service.js';
 import { DataLifecycleWorker } from './lifecycle/data-lifecycle.worker.js';
@@ -25,7 +26,7 @@ export class ConversationsModule {
       global: true,
       imports: config.runsHttp ? [TenancyModule, ChannelsModule] : [],
       controllers: config.runsHttp
-        ? [ConversationsController, MessagesController, VisitorsController, OffboardingController]
+        ? [ConversationsController, MessagesController, ReplayController, VisitorsController, OffboardingController]
         : [],
       providers: [
         ConversationsRepository,

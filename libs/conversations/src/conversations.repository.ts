@@ -140,6 +140,55 @@ export class ConversationsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Every failed message of the channel created in [since, until) back to queued (outbound) or received (inbound),
+   * in one transaction: the chats locked first, in id order (the lock order of every writer), their lanes made due
+   * and their counters moved, then those chats' messages, each still failed when it is reached (a message retried
+   * meanwhile is left alone). A chat's messages then go in their order, as the lanes always take them.
+   */
+  async requeueFailedIn(
+    tx: SqlTransaction,
+    tenantId: string,
+    channelId: string,
+    since: Date,
+    until: Date,
+  ): Promise<{ inbound: number; outbound: number }> {
+    const params = [tenantId, channelId, since.toISOString(), until.toISOString()];
+    const window = `tenant_id = $1 AND channel_id = $2 AND status = 'failed' AND created_at >= $3 AND created_at < $4`;
+    const locked = await tx.query<{ id: string }>(
+      `WITH targets AS (
+         SELECT chat_id, count(*) FILTER (WHERE direction = 'inbound') AS inbound,
+                count(*) FILTER (WHERE direction = 'outbound') AS outbound
+         FROM messages WHERE ${window} GROUP BY chat_id
+       ), locked AS (
+         SELECT c.id FROM chats c JOIN targets t ON t.chat_id = c.id ORDER BY c.id FOR UPDATE OF c
+       )
+       UPDATE chats c
+       SET ${laneSql.addWorkIfAny('agent', 'c', 't.inbound')}, ${laneSql.addWorkIfAny('send', 'c', 't.outbound')}
+       FROM targets t, (SELECT count(*) FROM locked) AS l
+       WHERE c.id = t.chat_id
+       RETURNING c.id`,
+      params,
+    );
+    if (locked.length === 0) return { inbound: 0, outbound: 0 };
+    const rows = await tx.query<{ inbound: string; outbound: string }>(
+      `WITH requeued AS (
+         UPDATE messages SET status = CASE direction WHEN 'outbound' THEN 'queued' ELSE 'received' END,
+                             schedule_base = attempts
+         WHERE ${window} AND chat_id = ANY($5::uuid[])
+         RETURNING direction
+       )
+       SELECT count(*) FILTER (WHERE direction = 'inbound') AS inbound,
+              count(*) FILTER (WHERE direction = 'outbound') AS outbound
+       FROM requeued`,
+      // Only the chats locked (and made due) above: while this transaction holds them no settle can fail another of
+      // their messages, and a message failed since in another chat waits for the next replay rather than sit queued
+      // on a lane nobody made due.
+      [...params, locked.map((row) => row.id)],
+    );
+    return { inbound: Number(rows[0]?.inbound ?? 0), outbound: Number(rows[0]?.outbound ?? 0) };
+  }
+
   async findStatus(tenantId: string, messageId: string): Promise<string | null> {
     if (!isUuid(messageId)) return null;
     const rows = (await this.dataSource.query('SELECT status FROM messages WHERE tenant_id = $1 AND id = $2', [

@@ -7,6 +7,7 @@ import type { ChatDto, ChatPageDto, MessagePageDto, QueuedMessageDto, WriteMessa
 import { ConversationsRepository, type ChatRow } from './conversations.repository.js';
 import { toMessage } from './message.mapper.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
+import type { ReplayDto, ReplayResultDto } from './replay.dto.js';
 import { draftsFor, readAction, readReply } from './replies.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -124,6 +125,29 @@ export class ConversationsService {
     const id = await this.conversations.findChatId(tenantId, channelId, chatId);
     if (!id) throw chatNotFound();
     return id;
+  }
+
+  /**
+   * Bulk replay: the channel's failed messages created in [since, until) back in their lanes, each chat's in its
+   * order, their retry schedules starting over. A message replayed is no longer failed, so a second run requeues it
+   * only if it failed again.
+   */
+  async replay(tenantId: string, channelId: string, body: ReplayDto): Promise<ReplayResultDto> {
+    const since = new Date(body.since);
+    const until = body.until === undefined ? new Date() : new Date(body.until);
+    if (!(since.getTime() < until.getTime()))
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is invalid: check since.', [
+        { field: 'since', message: 'since must be before until (default: now)' },
+      ]);
+    await this.requireChannel(tenantId, channelId);
+    const requeued = await this.lanes.transaction(
+      (tx) => this.conversations.requeueFailedIn(tx, tenantId, channelId, since, until),
+      (result) => [
+        ...(result.inbound > 0 ? (['agent'] as const) : []),
+        ...(result.outbound > 0 ? (['send'] as const) : []),
+      ],
+    );
+    return { requeued: requeued.inbound + requeued.outbound };
   }
 
   private async requireChannel(tenantId: string, channelId: string): Promise<ChannelEntity> {
