@@ -8,6 +8,7 @@ import { DataLifecycle1796600000000 } from './1796600000000-DataLifecycle.js';
 import { ChannelCapabilities1796600000001 } from './1796600000001-ChannelCapabilities.js';
 import { ChatStateAndReports1796600000002 } from './1796600000002-ChatStateAndReports.js';
 import { SigningSecrets1796700000000 } from './1796700000000-SigningSecrets.js';
+import { ChannelHealth1796700000001 } from './1796700000001-ChannelHealth.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: Function[] = [
   ChannelCapabilities1796600000001,
   ChatStateAndReports1796600000002,
   SigningSecrets1796700000000,
+  ChannelHealth1796700000001,
 ];

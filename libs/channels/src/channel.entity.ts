@@ -86,6 +86,28 @@ export class ChannelEntity {
   @Column({ name: 'require_signed_webhooks', type: 'boolean', default: false })
   requireSignedWebhooks!: boolean;
 
+  /**
+   * Endpoint health: set when the channel was paused (its client server answered no send_message with a 2xx for
+   * CHANNEL_PAUSE_AFTER, or answered 410 Gone); null while active. Paused, its replies are held, not sent.
+   */
+  @Column({ name: 'paused_at', type: 'timestamptz', nullable: true })
+  pausedAt!: Date | null;
+
+  @Column({ name: 'pause_reason', type: 'text', nullable: true })
+  pauseReason!: string | null;
+
+  /** Since when the client server has answered no send_message with a 2xx (attempts failing); null: it does. */
+  @Column({ name: 'delivery_failing_since', type: 'timestamptz', nullable: true })
+  deliveryFailingSince!: Date | null;
+
+  /** While paused: when one held reply is next tried (the probe). */
+  @Column({ name: 'probe_at', type: 'timestamptz', nullable: true })
+  probeAt!: Date | null;
+
+  /** The client server asked to wait (429 / 503 with Retry-After): its whole send lane holds until then. */
+  @Column({ name: 'send_held_until', type: 'timestamptz', nullable: true })
+  sendHeldUntil!: Date | null;
+
   /** What the client server accepts beyond the seed's protocol (capabilities.ts); `{}`: the defaults. */
   @Column({ name: 'capabilities', type: 'jsonb', default: () => "'{}'" })
   capabilities!: Partial<ChannelCapabilities>;

@@ -71,6 +71,17 @@ export class ChannelsController {
     return this.channels.rotateSigningSecret(tenantId, channelId);
   }
 
+  @Post(':channelId/resume')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Resume a paused channel at once: its held replies are sent again, in per-chat order. An active channel is left as it is.',
+  })
+  @ApiOkResponse({ type: ChannelDto })
+  resume(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<ChannelDto> {
+    return this.channels.resume(tenantId, channelId);
+  }
+
   @Delete(':channelId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a channel; its webhook URL answers 400 from then on.' })

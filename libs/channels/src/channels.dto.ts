@@ -298,6 +298,27 @@ export class InboundRateLimitInForceDto extends InboundRateLimitDto {
   source!: 'channel' | 'default';
 }
 
+export class ChannelHealthDto {
+  @ApiProperty({
+    enum: ['active', 'paused'],
+    example: 'active',
+    description:
+      'paused: no send_message is attempted, replies are held (not failed) until a probe answers 2xx or it is resumed.',
+  })
+  state!: 'active' | 'paused';
+
+  @ApiProperty({ example: null, nullable: true, type: String, format: 'date-time', description: 'When it was paused.' })
+  since!: Date | null;
+
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: "Why: 'The client server answered 410 Gone', or no 2xx for CHANNEL_PAUSE_AFTER.",
+  })
+  reason!: string | null;
+}
+
 export class ChannelDto {
   @ApiProperty({ example: '5b0c0f5e-8d6a-4a53-9a43-6f0d3a1f2b7c' })
   id!: string;
@@ -339,6 +360,9 @@ export class ChannelDto {
 
   @ApiProperty({ example: false, description: REQUIRE_SIGNED_DESCRIPTION })
   requireSignedWebhooks!: boolean;
+
+  @ApiProperty({ type: ChannelHealthDto, description: 'Endpoint health (docs/outbound.md, "Endpoint health").' })
+  health!: ChannelHealthDto;
 
   @ApiProperty({
     type: InboundRateLimitInForceDto,

@@ -4,7 +4,19 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from '#tenancy';
 import { ChannelEntity } from './channel.entity.js';
 
-export type NewChannel = Omit<ChannelEntity, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'agent'>;
+export type NewChannel = Omit<
+  ChannelEntity,
+  | 'id'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'deletedAt'
+  | 'agent'
+  | 'pausedAt'
+  | 'pauseReason'
+  | 'deliveryFailingSince'
+  | 'probeAt'
+  | 'sendHeldUntil'
+>;
 
 @Injectable()
 export class ChannelsRepository {

@@ -140,6 +140,24 @@ export class ChannelsService {
     return { ...this.toDto(channel), signingSecret };
   }
 
+  /**
+   * Resumes a paused channel at once: its held replies flow again, in per-chat order (workers see it within the 2 s
+   * their claims re-read paused channels), and its failing mark is cleared. A channel that is active is left as it is.
+   */
+  async resume(tenantId: string, channelId: string): Promise<ChannelDto> {
+    const channel = await this.channels.transaction(async (manager) => {
+      const current = await this.channels.findForUpdate(manager, tenantId, channelId);
+      if (!current) throw channelNotFound();
+      if (current.pausedAt === null && current.deliveryFailingSince === null) return current;
+      current.pausedAt = null;
+      current.pauseReason = null;
+      current.deliveryFailingSince = null;
+      current.probeAt = null;
+      return this.channels.save(manager, current);
+    });
+    return this.toDto(channel);
+  }
+
   async delete(tenantId: string, channelId: string): Promise<void> {
     if (!(await this.channels.delete(tenantId, channelId))) throw channelNotFound();
     this.lookup.forgetAll();
@@ -187,6 +205,10 @@ export class ChannelsService {
       webhookTokenSet: channel.webhookTokenEncrypted !== null,
       signingSecretSet: channel.signingSecretEncrypted !== null,
       requireSignedWebhooks: channel.requireSignedWebhooks,
+      health:
+        channel.pausedAt === null
+          ? { state: 'active', since: null, reason: null }
+          : { state: 'paused', since: channel.pausedAt, reason: channel.pauseReason },
       inboundRateLimit:
         channel.inboundRatePerSecond !== null && channel.inboundBurst !== null
           ? { perSecond: channel.inboundRatePerSecond, burst: channel.inboundBurst, source: 'channel' }

@@ -28,3 +28,4 @@ export {
   type HttpAnswer,
   type Outcome,
 } from './outcomes.js';
+export { ChannelHealth } from './channel-health.js';

@@ -142,6 +142,12 @@ export class LaneWorker<C extends LaneClaim> {
     }
   }
 
+  /** Works claims taken outside the loop (a paused channel's probe) like its own, in slots of their own. */
+  adopt(claims: readonly C[]): void {
+    if (!this.running) return;
+    for (const claim of claims) this.run(claim);
+  }
+
   private run(claim: C): void {
     this.active.set(claim.chatId, claim);
     this.perChannel.set(claim.channelId, (this.perChannel.get(claim.channelId) ?? 0) + 1);

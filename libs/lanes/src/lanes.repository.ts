@@ -40,6 +40,9 @@ export interface SendClaim extends LaneClaim, StoredSigningSecrets {
   webhookTokenEncrypted: string | null;
   /** The channel's capabilities as they stand at the claim: an action it stopped accepting is skipped, not sent. */
   capabilities: Partial<ChannelCapabilities>;
+  /** Endpoint health as it stood at the claim: failing since (no 2xx), and paused (a probe's claim). */
+  deliveryFailingSince: string | null;
+  pausedAt: string | null;
   /** The chat's oldest `queued` outbound message; null when the lane had nothing left. */
   message: {
     id: string;
@@ -147,12 +150,14 @@ function dueFree(lane: Lane): string {
  * lane was empty) turn it into a nested loop over every due chat, 30-60 ms a claim at 2,000 due chats. The update
  * writes only the lease column, covered by no index: a HOT update, with no new index entry and no dead one.
  */
-function claimSql(lane: Lane, extraColumns: string, head: string, joins: string): string {
+function claimSql(lane: Lane, extraColumns: string, head: string, joins: string, only = false): string {
   const { due, claimed } = LANE_COLUMNS[lane];
   const work = LANE_WORK[lane];
+  // $2: the channels left out (full, deleted, paused, held); or, for a probe (`only`), the one channel to take from.
+  const channels = only ? `channel_id = ANY($2::uuid[])` : `NOT (channel_id = ANY($2::uuid[]))`;
   return `WITH candidates AS (
       SELECT id, channel_id, ${due} AS due FROM chats
-      WHERE ${dueFree(lane)} AND NOT (channel_id = ANY($2::uuid[]))
+      WHERE ${dueFree(lane)} AND ${channels}
       ORDER BY ${due} LIMIT $1 * 4
       FOR UPDATE SKIP LOCKED
     ), ranked AS (
@@ -181,7 +186,15 @@ const DELIVERING_CHANNEL = 'JOIN channels ch ON ch.id = cl.channel_id AND ch.del
 /** How often the claims re-read which channels are deleted and waiting for the purge. */
 export const RETIRED_REFRESH_MS = 2_000;
 
-const RETIRED_CHANNELS = prepared('lanes_retired_channels', `SELECT id FROM channels WHERE deleted_at IS NOT NULL`);
+/**
+ * Channels the claims leave out: deleted ones (every lane), and paused ones or ones whose client server asked to
+ * wait (the send lane only: their visitor messages still go to the Agent).
+ */
+const EXCLUDED_CHANNELS = prepared(
+  'lanes_excluded_channels',
+  `SELECT id, deleted_at IS NOT NULL AS retired FROM channels
+   WHERE deleted_at IS NOT NULL OR paused_at IS NOT NULL OR send_held_until > now()`,
+);
 
 const CLAIM_AGENT = prepared(
   'lanes_claim_agent',
@@ -193,19 +206,21 @@ const CLAIM_AGENT = prepared(
   ),
 );
 
-const CLAIM_SEND = prepared(
-  'lanes_claim_send',
-  claimSql(
-    'send',
-    `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted", ch.capabilities,
+const SEND_CLAIM_COLUMNS = `ch.webhook_url AS "webhookUrl", ch.webhook_token_encrypted AS "webhookTokenEncrypted", ch.capabilities,
      ch.signing_secret_encrypted AS "signingSecretEncrypted",
      ch.previous_signing_secret_encrypted AS "previousSigningSecretEncrypted",
-     ch.signing_secret_rotated_at AS "signingSecretRotatedAt"`,
-    `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
-                     'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`,
-    DELIVERING_CHANNEL,
-  ),
+     ch.signing_secret_rotated_at AS "signingSecretRotatedAt",
+     ch.delivery_failing_since AS "deliveryFailingSince", ch.paused_at AS "pausedAt"`;
+const SEND_HEAD = `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
+                     'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`;
+
+/** A paused channel's probe: one of its due chats, whatever leaves the channel out of the ordinary claims. */
+const CLAIM_SEND_PROBE = prepared(
+  'lanes_claim_send_probe',
+  claimSql('send', SEND_CLAIM_COLUMNS, SEND_HEAD, DELIVERING_CHANNEL, true),
 );
+
+const CLAIM_SEND = prepared('lanes_claim_send', claimSql('send', SEND_CLAIM_COLUMNS, SEND_HEAD, DELIVERING_CHANNEL));
 
 const CLAIM_REPORT = prepared(
   'lanes_claim_report',
@@ -402,6 +417,10 @@ const DEPTH = prepared(
 export class ChatLanesRepository {
   /** Deleted channels whose chats the purge has not removed yet: the claims skip them like a full channel. */
   private retired: string[] = [];
+  /** Paused channels, and channels whose client server asked to wait: the send lane's claims skip them. */
+  private sendExcluded: string[] = [];
+  /** Holds and pauses decided on this replica, in force before the next read of the database shows them. */
+  private readonly localSendExcluded = new Map<string, number>();
   private retiredReadAt = 0;
 
   constructor(private readonly statements: PreparedStatements) {}
@@ -411,16 +430,45 @@ export class ChatLanesRepository {
   }
 
   claimSend(limits: ClaimLimits): Promise<SendClaim[]> {
-    return this.claim(CLAIM_SEND, limits);
+    return this.claim(CLAIM_SEND, limits, this.sendExclusions());
+  }
+
+  /** One due chat of a paused channel, for its probe; none when no chat of it is due and free. */
+  claimSendProbe(channelId: string): Promise<SendClaim[]> {
+    return this.statements.run<SendClaim>(CLAIM_SEND_PROBE, [1, [channelId], '{}', 1, LEASE_MS]);
+  }
+
+  /** Leaves a channel out of the send lane's claims on this replica until `untilMs` (or the database says so). */
+  excludeFromSend(channelId: string, untilMs: number): void {
+    this.localSendExcluded.set(channelId, Math.max(untilMs, this.localSendExcluded.get(channelId) ?? 0));
+  }
+
+  /** A channel resumed on this replica: claimed again at once, not after the next read of the database. */
+  includeInSend(channelId: string): void {
+    this.localSendExcluded.delete(channelId);
+    this.sendExcluded = this.sendExcluded.filter((id) => id !== channelId);
+  }
+
+  private sendExclusions(): string[] {
+    const now = Date.now();
+    const local: string[] = [];
+    for (const [channel, until] of this.localSendExcluded)
+      if (until > now) local.push(channel);
+      else this.localSendExcluded.delete(channel);
+    return local.length === 0 ? this.sendExcluded : [...this.sendExcluded, ...local];
   }
 
   claimReport(limits: ClaimLimits): Promise<ReportClaim[]> {
     return this.claim(CLAIM_REPORT, limits);
   }
 
-  private claim<T>(statement: PreparedStatement, limits: ClaimLimits): Promise<T[]> {
+  private claim<T>(statement: PreparedStatement, limits: ClaimLimits, excluded: readonly string[] = []): Promise<T[]> {
     this.refreshRetired();
-    const full = [...[...limits.headroom].filter(([, room]) => room <= 0).map(([channel]) => channel), ...this.retired];
+    const full = [
+      ...[...limits.headroom].filter(([, room]) => room <= 0).map(([channel]) => channel),
+      ...this.retired,
+      ...excluded,
+    ];
     const room = Object.fromEntries([...limits.headroom].filter(([, n]) => n > 0));
     return this.statements.run<T>(statement, [limits.limit, full, JSON.stringify(room), limits.perChannel, LEASE_MS]);
   }
@@ -457,14 +505,17 @@ export class ChatLanesRepository {
     ]);
   }
 
-  /** Re-reads the deleted channels at most every RETIRED_REFRESH_MS, without holding up the claim that asks. */
+  /** Re-reads the deleted, paused and held channels at most every RETIRED_REFRESH_MS, without holding up the claim that asks. */
   private refreshRetired(): void {
     const now = Date.now();
     if (now - this.retiredReadAt < RETIRED_REFRESH_MS) return;
     this.retiredReadAt = now;
     this.statements
-      .run<{ id: string }>(RETIRED_CHANNELS, [])
-      .then((rows) => (this.retired = rows.map((row) => row.id)))
+      .run<{ id: string; retired: boolean }>(EXCLUDED_CHANNELS, [])
+      .then((rows) => {
+        this.retired = rows.filter((row) => row.retired).map((row) => row.id);
+        this.sendExcluded = rows.filter((row) => !row.retired).map((row) => row.id);
+      })
       .catch(() => (this.retiredReadAt = 0));
   }
 

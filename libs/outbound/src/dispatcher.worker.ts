@@ -1,10 +1,15 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, methodUrl } from '#common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, formatDuration, methodUrl } from '#common';
 import { capabilitiesOf, signingSecretsOf, type ChannelCapabilities } from '#channels';
 import { actionRefusal, clientChatIdOf } from '#conversations';
 import {
+  ChannelHealth,
   ChatLanes,
+  ChatLanesRepository,
+  RETRY_AFTER_CAP_MS,
   judgeAnswer,
+  parseRetryAfter,
+  type AttemptVerdict,
   judgeFailure,
   type Attempted,
   type LaneAttempt,
@@ -83,11 +88,15 @@ function messageBody(message: Head): Record<string, unknown> {
 export class Dispatcher
   implements LaneAttempt<SendClaim, Head, never>, OnApplicationBootstrap, BeforeApplicationShutdown
 {
+  private readonly logger = new Logger(Dispatcher.name);
   private readonly worker: LaneWorker<SendClaim>;
+  private probes: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: AppConfig,
     lanes: ChatLanes,
+    private readonly repository: ChatLanesRepository,
+    private readonly health: ChannelHealth,
     private readonly http: OutboundHttpClient,
     private readonly secrets: SecretBox,
     private readonly metrics: OutboundMetrics,
@@ -97,10 +106,78 @@ export class Dispatcher
 
   onApplicationBootstrap(): void {
     this.worker.start();
+    // Paused channels are looked at this often for a probe due (each probe itself every CHANNEL_PROBE_INTERVAL).
+    const every = Math.min(Math.max((this.config.channelProbeIntervalSeconds * 1000) / 2, 250), 5_000);
+    this.probes = setInterval(() => void this.probe(), every);
+    this.probes.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.probes) clearInterval(this.probes);
     await this.worker.stop(SHUTDOWN_GRACE_MS);
+  }
+
+  /** While a channel is paused, one of its held replies is tried every CHANNEL_PROBE_INTERVAL; a 2xx resumes it. */
+  private async probe(): Promise<void> {
+    try {
+      for (const { id } of await this.health.dueProbes(this.config.channelProbeIntervalSeconds))
+        this.worker.adopt(await this.repository.claimSendProbe(id));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Looking for paused channels to probe failed; trying again shortly');
+    }
+  }
+
+  /**
+   * Endpoint health from an attempt that reached the client server or failed to: a 2xx clears the channel's failing
+   * mark (and resumes it when paused: its probe answered); a 429 or 503 with Retry-After holds the channel's whole
+   * send lane for that time; any other failure marks the channel failing, pausing it after CHANNEL_PAUSE_AFTER without
+   * a 2xx or at once on a 410 Gone, whose message is then held (retried later), not failed.
+   */
+  private async afterAttempt(
+    claim: SendClaim,
+    verdict: AttemptVerdict,
+    status: number | null,
+    retryAfter: string | undefined,
+  ): Promise<AttemptVerdict> {
+    try {
+      if (verdict.outcome === 'success') {
+        if (
+          (claim.deliveryFailingSince !== null || claim.pausedAt !== null) &&
+          (await this.health.succeeded(claim.channelId))
+        ) {
+          this.logger.log({ channelId: claim.channelId }, 'Channel resumed: its client server answered 2xx again');
+          this.worker.wake();
+        }
+        return verdict;
+      }
+      if (verdict.outcome === 'skipped') return verdict;
+      if (status === 429 || status === 503) {
+        const wait = parseRetryAfter(retryAfter);
+        if (wait !== null && wait > 0)
+          await this.health.hold(claim.channelId, new Date(Date.now() + Math.min(wait, RETRY_AFTER_CAP_MS)));
+      }
+      const gone = status === 410;
+      const { paused, reason } = await this.health.failed(claim.channelId, {
+        gone,
+        pauseAfterSeconds: this.config.channelPauseAfterSeconds,
+        probeIntervalSeconds: this.config.channelProbeIntervalSeconds,
+        pauseAfterText: formatDuration(this.config.channelPauseAfterSeconds),
+      });
+      if (paused) {
+        this.metrics.channelPaused(gone ? 'gone' : 'failing');
+        this.logger.warn(
+          { channelId: claim.channelId, reason },
+          'Channel paused: its replies are held until a probe is answered 2xx or it is resumed',
+        );
+      }
+      if (gone || paused) return { outcome: 'retry', error: verdict.error, retryAfterMs: null };
+    } catch (error) {
+      this.logger.warn(
+        { err: error, channelId: claim.channelId },
+        'Recording the endpoint health of an attempt failed',
+      );
+    }
+    return verdict;
   }
 
   async attempt(claim: SendClaim, message: Head): Promise<Attempted<never>> {
@@ -137,22 +214,24 @@ export class Dispatcher
         // A client server may echo what it was sent: lastError is shown by the admin API and logged.
         secrets: [token, this.config.platformAdminToken, ...signingSecrets],
       });
+      const verdict = judgeAnswer({
+        status: response.status,
+        bodyExcerpt: response.bodyExcerpt,
+        retryAfter: response.headers['retry-after'],
+      });
       return {
-        verdict: judgeAnswer({
-          status: response.status,
-          bodyExcerpt: response.bodyExcerpt,
-          retryAfter: response.headers['retry-after'],
-        }),
+        verdict: await this.afterAttempt(claim, verdict, response.status, response.headers['retry-after']),
       };
     } catch (error) {
-      if (error instanceof OutboundFailure) return { verdict: judgeFailure(error) };
-      return {
-        verdict: {
-          outcome: 'retry',
-          error: `send_message failed: ${(error as Error)?.message ?? String(error)}`,
-          retryAfterMs: null,
-        },
-      };
+      const verdict: AttemptVerdict =
+        error instanceof OutboundFailure
+          ? judgeFailure(error)
+          : {
+              outcome: 'retry',
+              error: `send_message failed: ${(error as Error)?.message ?? String(error)}`,
+              retryAfterMs: null,
+            };
+      return { verdict: await this.afterAttempt(claim, verdict, null, undefined) };
     }
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '#common';
-import { ChatLanesRepository, outcomeLabel, type Outcome } from '#lanes';
+import { ChannelHealth, ChatLanesRepository, outcomeLabel, type Outcome } from '#lanes';
 
 /** Deliveries by outcome, queued → 2xx latency, Agent call latency, and lane depth read live at each scrape. */
 @Injectable()
@@ -9,8 +9,9 @@ export class OutboundMetrics {
   private readonly deliveries: Counter<'outcome'>;
   private readonly latency: Histogram;
   private readonly agentCalls: Histogram<'outcome'>;
+  private readonly pauses: Counter<'reason'>;
 
-  constructor(metrics: MetricsService, lanes: ChatLanesRepository) {
+  constructor(metrics: MetricsService, lanes: ChatLanesRepository, health: ChannelHealth) {
     const registers = [metrics.registry];
     this.deliveries = new Counter({
       name: 'outbound_deliveries_total',
@@ -31,6 +32,20 @@ export class OutboundMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.pauses = new Counter({
+      name: 'channel_pauses_total',
+      help: 'Channels paused by this replica, by reason: gone (the client server answered 410) or failing (no 2xx for CHANNEL_PAUSE_AFTER).',
+      labelNames: ['reason'] as const,
+      registers,
+    });
+    new Gauge({
+      name: 'channels_paused',
+      help: "Channels paused now (their replies held), counted in the database at each scrape: take one replica's value.",
+      registers,
+      async collect() {
+        this.set(await health.pausedCount());
+      },
+    });
     new Gauge({
       name: 'lane_depth',
       help: 'Chats with work in a lane (agent: visitor messages for the Agent; send: replies for the client server), by state: due now, waiting out a retry backoff, or claimed by a worker.',
@@ -48,6 +63,10 @@ export class OutboundMetrics {
   delivery(outcome: Outcome, queuedAt?: Date): void {
     this.deliveries.inc({ outcome: outcomeLabel('send', outcome) });
     if (outcome === 'success' && queuedAt) this.latency.observe((Date.now() - queuedAt.getTime()) / 1000);
+  }
+
+  channelPaused(reason: 'gone' | 'failing'): void {
+    this.pauses.inc({ reason });
   }
 
   agentCall(outcome: Outcome, seconds: number): void {

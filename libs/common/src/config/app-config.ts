@@ -34,6 +34,10 @@ export interface AppConfigFields {
   messageRetentionSeconds: number;
   /** RETENTION_SWEEP_INTERVAL: how often a worker runs the retention sweep and the purge of deleted data. */
   retentionSweepIntervalSeconds: number;
+  /** CHANNEL_PAUSE_AFTER: a channel whose client server has answered no send_message with a 2xx for this long is paused. */
+  channelPauseAfterSeconds: number;
+  /** CHANNEL_PROBE_INTERVAL: while paused, one held reply is tried this often. */
+  channelProbeIntervalSeconds: number;
   role: Role;
   migrateOnStart: boolean;
   logLevel: LogLevel;
@@ -61,6 +65,8 @@ export class AppConfig implements AppConfigFields {
   readonly httpRequestTimeoutMs!: number;
   readonly messageRetentionSeconds!: number;
   readonly retentionSweepIntervalSeconds!: number;
+  readonly channelPauseAfterSeconds!: number;
+  readonly channelProbeIntervalSeconds!: number;
   readonly role!: Role;
   readonly migrateOnStart!: boolean;
   readonly logLevel!: LogLevel;

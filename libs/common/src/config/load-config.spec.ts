@@ -54,6 +54,8 @@ describe('loadConfig', () => {
       inboundBurst: 500,
       messageRetentionSeconds: 30 * 86_400,
       retentionSweepIntervalSeconds: 60,
+      channelPauseAfterSeconds: 86400,
+      channelProbeIntervalSeconds: 300,
     });
     expect(config.secretsKey).toEqual(Buffer.alloc(32, 1));
     expect(config.runsHttp && config.runsWorkers).toBe(true);
@@ -171,12 +173,18 @@ describe('loadConfig', () => {
         INBOUND_RATE_LIMIT_BURST: '40',
         MESSAGE_RETENTION: '2m',
         RETENTION_SWEEP_INTERVAL: '5s',
+        CHANNEL_PAUSE_AFTER: '4s',
+        CHANNEL_PROBE_INTERVAL: '2s',
+        AGENT_DELIVERY_EVENTS: 'true',
       },
       devSecrets,
     );
     expect(config).toMatchObject({
       messageRetentionSeconds: 120,
       retentionSweepIntervalSeconds: 5,
+      channelPauseAfterSeconds: 4,
+      channelProbeIntervalSeconds: 2,
+      agentDeliveryEvents: true,
       deliveryRetryDelaysMs: [10, 20, 30],
       role: 'worker',
       runsHttp: false,

@@ -30,6 +30,8 @@ export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30000, 120000, 600000, 18000
 /** How long an ended message is kept (a tenant can have its own), and how often the retention sweep runs. */
 export const DEFAULT_MESSAGE_RETENTION_SECONDS = 30 * 86_400;
 export const DEFAULT_RETENTION_SWEEP_INTERVAL_SECONDS = 60;
+export const DEFAULT_CHANNEL_PAUSE_AFTER_SECONDS = 24 * 60 * 60;
+export const DEFAULT_CHANNEL_PROBE_INTERVAL_SECONDS = 5 * 60;
 
 /** What deploy/channel-service.env holds where the operator must put a value of their own. */
 export const PLACEHOLDER = 'CHANGE_ME';
@@ -123,6 +125,18 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     DEFAULT_RETENTION_SWEEP_INTERVAL_SECONDS,
     problems,
   );
+  const channelPauseAfterSeconds = parseDurationVariable(
+    'CHANNEL_PAUSE_AFTER',
+    read('CHANNEL_PAUSE_AFTER'),
+    DEFAULT_CHANNEL_PAUSE_AFTER_SECONDS,
+    problems,
+  );
+  const channelProbeIntervalSeconds = parseDurationVariable(
+    'CHANNEL_PROBE_INTERVAL',
+    read('CHANNEL_PROBE_INTERVAL'),
+    DEFAULT_CHANNEL_PROBE_INTERVAL_SECONDS,
+    problems,
+  );
   const role = parseEnum<Role>('ROLE', read('ROLE'), ROLES, 'all', problems);
   const migrateOnStart = parseBoolean('MIGRATE_ON_START', read('MIGRATE_ON_START'), databaseUrl === null, problems);
   const logLevel = parseEnum<LogLevel>('LOG_LEVEL', read('LOG_LEVEL'), LOG_LEVELS, 'info', problems);
@@ -161,6 +175,8 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     httpRequestTimeoutMs,
     messageRetentionSeconds,
     retentionSweepIntervalSeconds,
+    channelPauseAfterSeconds,
+    channelProbeIntervalSeconds,
     role,
     migrateOnStart,
     logLevel,
