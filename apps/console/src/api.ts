@@ -60,12 +60,23 @@ export interface Channel {
   platformWebhookUrl: string;
   webhookUrl: string;
   webhookTokenSet: boolean;
+  /**
+   * Whether the service signs its requests to the client server (Standard Webhooks): false only for a channel created
+   * before signing, until its signing secret is rotated.
+   */
+  signingSecretSet: boolean;
+  /** The client server must sign its posts to the App.Chatbots webhook URL; unsigned ones are answered 401. */
+  requireSignedWebhooks: boolean;
   /** The capabilities in force. */
   capabilities: ChannelCapabilities;
   createdAt: string;
   updatedAt: string;
   /** Only on the answers of create and update. */
   warnings?: ChannelWarning[];
+}
+/** The answer of create and of rotate-signing-secret: the only ones that carry the signing secret (`whsec_…`). */
+export interface ChannelWithSecret extends Channel {
+  signingSecret: string;
 }
 export interface ChannelChanges {
   title?: string | null;
@@ -75,6 +86,7 @@ export interface ChannelChanges {
   active?: boolean;
   /** Only the fields given change; `maxMessageLength: null` removes the limit. */
   capabilities?: Partial<ChannelCapabilities>;
+  requireSignedWebhooks?: boolean;
 }
 export interface Chat {
   id: string;
@@ -222,10 +234,11 @@ export const api = {
   deleteAgent: (agentId: string) => call<void>('deleteAgent', { params: { agentId } }),
   listChannels: (agentId: string) => call<Channel[]>('listChannels', { params: { agentId } }),
   createChannel: (agentId: string, body: ChannelChanges & { type: 'omnichannel'; webhookUrl: string }) =>
-    call<Channel>('createChannel', { params: { agentId }, body }),
+    call<ChannelWithSecret>('createChannel', { params: { agentId }, body }),
   updateChannel: (channelId: string, changes: ChannelChanges) =>
     call<Channel>('updateChannel', { params: { channelId }, body: changes }),
   rotateToken: (channelId: string) => call<Channel>('rotateToken', { params: { channelId } }),
+  rotateSigningSecret: (channelId: string) => call<ChannelWithSecret>('rotateSigningSecret', { params: { channelId } }),
   deleteChannel: (channelId: string) => call<void>('deleteChannel', { params: { channelId } }),
   getChannel: (channelId: string) => call<Channel>('getChannel', { params: { channelId } }),
   listChats: (channelId: string, cursor?: string) =>

@@ -46,7 +46,12 @@ export const OPERATIONS = {
   },
   deleteAgent: { method: 'DELETE', path: '/api/v1/agents/{agentId}', status: 204, fields: [] },
   listChannels: { method: 'GET', path: '/api/v1/agents/{agentId}/channels', status: 200, fields: [] as string[] },
-  createChannel: { method: 'POST', path: '/api/v1/agents/{agentId}/channels', status: 201, fields: [] as string[] },
+  createChannel: {
+    method: 'POST',
+    path: '/api/v1/agents/{agentId}/channels',
+    status: 201,
+    fields: ['signingSecret'],
+  },
   getChannel: { method: 'GET', path: '/api/v1/channels/{channelId}', status: 200, fields: [] as string[] },
   updateChannel: { method: 'PATCH', path: '/api/v1/channels/{channelId}', status: 200, fields: [] as string[] },
   rotateToken: {
@@ -54,6 +59,12 @@ export const OPERATIONS = {
     path: '/api/v1/channels/{channelId}/rotate-token',
     status: 200,
     fields: [] as string[],
+  },
+  rotateSigningSecret: {
+    method: 'POST',
+    path: '/api/v1/channels/{channelId}/rotate-signing-secret',
+    status: 200,
+    fields: ['signingSecret'],
   },
   deleteChannel: { method: 'DELETE', path: '/api/v1/channels/{channelId}', status: 204, fields: [] },
   listChats: {
@@ -123,18 +134,24 @@ export const CHANNEL_FIELDS = [
   'platformWebhookUrl',
   'webhookUrl',
   'webhookTokenSet',
+  'signingSecretSet',
+  'requireSignedWebhooks',
   'capabilities',
   'createdAt',
   'updatedAt',
 ] as const;
 
-/** Operations that answer a Channel (or a list of them) and the fields only create and update add. */
+/**
+ * Operations that answer a Channel (or a list of them) and the fields only create and update add. (The signing secret,
+ * which only create and rotateSigningSecret add, is in their `fields`.)
+ */
 export const CHANNEL_OPERATIONS = [
   'listChannels',
   'createChannel',
   'getChannel',
   'updateChannel',
   'rotateToken',
+  'rotateSigningSecret',
 ] as const;
 export const CHANNEL_SAVE_FIELDS = ['warnings'] as const;
 

@@ -43,6 +43,15 @@ interface Form {
   stripMarkdown: boolean;
   redirectChat: boolean;
   closeChat: boolean;
+  /** The client server must sign its posts to the App.Chatbots webhook URL (requireSignedWebhooks). */
+  requireSigned: boolean;
+}
+
+/** A signing secret as the API shows it, once: kept on screen until the user says it is stored. */
+interface ShownSecret {
+  value: string;
+  /** Shown by a rotation (the previous secret stays valid for 24 hours), not by the channel's creation. */
+  rotated: boolean;
 }
 
 /** A client server that speaks only the seed's protocol: what a new channel gets. */
@@ -69,6 +78,7 @@ function formOf(channel: Channel | undefined): Form {
     stripMarkdown: capabilities.markdown === 'strip',
     redirectChat: capabilities.redirectChat,
     closeChat: capabilities.closeChat,
+    requireSigned: channel?.requireSignedWebhooks ?? false,
   };
 }
 
@@ -128,6 +138,7 @@ function changesOf(saved: Channel, form: Form): ChannelChanges {
   if (form.active !== saved.active) changes.active = form.active;
   const capabilities = capabilityChanges(saved.capabilities, capabilitiesOf(form));
   if (capabilities) changes.capabilities = capabilities;
+  if (form.requireSigned !== saved.requireSignedWebhooks) changes.requireSignedWebhooks = form.requireSigned;
   return changes;
 }
 
@@ -183,13 +194,54 @@ function ExtensionCheck({
   );
 }
 
+/**
+ * The signing secret the API just answered (creation or rotation), the only time it is shown. Takes focus when it
+ * appears, so it is announced and seen; it stays until Done.
+ */
+function NewSigningSecret({ id, shown, onDone }: { id: string; shown: ShownSecret; onDone: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [shown]);
+  return (
+    <section class="notice warn new-secret" aria-labelledby={`${id}-secret-title`}>
+      <h3 id={`${id}-secret-title`} ref={heading} tabIndex={-1}>
+        {shown.rotated ? 'New signing secret' : 'Signing secret'}: shown once — copy it now
+      </h3>
+      <p>
+        This is the only time it is shown: the console cannot show it again. Give it to the client server through a safe
+        channel; it checks the service's requests with it (Standard Webhooks) and, when Require signed webhooks is on,
+        signs its own posts with it.
+      </p>
+      {shown.rotated && (
+        <p>
+          The previous secret stays valid for 24 hours: until then requests are signed with both, and posts signed with
+          either are accepted.
+        </p>
+      )}
+      <div class="field">
+        <label for={`${id}-secret`}>Signing secret</label>
+        <div class="with-button">
+          <input id={`${id}-secret`} readOnly value={shown.value} spellcheck={false} autocomplete="off" />
+          <CopyButton value={shown.value} label="signing secret" />
+        </div>
+      </div>
+      <button type="button" onClick={onDone}>
+        Done
+      </button>
+    </section>
+  );
+}
+
 function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry: Entry; onDeleted: () => void }) {
   const id = useId();
   const [saved, setSaved] = useState<Channel | undefined>(entry.channel);
   const [form, setForm] = useState<Form>(() => formOf(entry.channel));
   const [warnings, setWarnings] = useState<ChannelWarning[]>([]);
   const [notice, setNotice] = useState('');
-  const [confirm, setConfirm] = useState<'rotate' | 'delete' | null>(null);
+  const [secret, setSecret] = useState<ShownSecret | null>(null);
+  const [confirm, setConfirm] = useState<'rotate' | 'rotate-secret' | 'delete' | null>(null);
   const set = (patch: Partial<Form>): void => {
     setForm((previous) => ({ ...previous, ...patch }));
     setNotice('');
@@ -198,7 +250,7 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
   const save = useAction(async () => {
     setWarnings([]);
     setNotice('');
-    let result: Channel;
+    let result: Channel & { signingSecret?: string };
     if (!saved) {
       const capabilities = capabilityChanges(NO_CAPABILITIES, capabilitiesOf(form));
       result = await api.createChannel(agent.agentId, {
@@ -208,6 +260,7 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
         ...(form.token.trim() === '' ? {} : { webhookToken: form.token.trim() }),
         active: form.active,
         ...(capabilities ? { capabilities } : {}),
+        ...(form.requireSigned ? { requireSignedWebhooks: true } : {}),
       });
     } else {
       const changes = changesOf(saved, form);
@@ -217,16 +270,22 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
       }
       result = await api.updateChannel(saved.id, changes);
     }
-    const { warnings: found = [], ...channel } = result;
+    const { warnings: found = [], signingSecret, ...channel } = result;
     setSaved(channel);
     setForm(formOf(channel));
     setWarnings(found);
     if (found.length === 0) setNotice('Saved.');
+    if (signingSecret) setSecret({ value: signingSecret, rotated: false });
   });
   const rotate = useAction(async (channelId: string) => {
     const channel = await api.rotateToken(channelId);
     setSaved(channel);
     setNotice('The platform token was rotated: give the client server the new App.Chatbots webhook URL.');
+  });
+  const rotateSecret = useAction(async (channelId: string) => {
+    const { signingSecret, ...channel } = await api.rotateSigningSecret(channelId);
+    setSaved(channel);
+    setSecret({ value: signingSecret, rotated: true });
   });
   const remove = useAction(async (channelId: string) => {
     await api.deleteChannel(channelId);
@@ -235,9 +294,9 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
 
   const name = saved ? saved.title || 'Untitled channel' : 'New channel';
   const changedUrl = saved !== undefined && urlChanged(saved, form);
-  const error = save.error ?? rotate.error ?? remove.error;
+  const error = save.error ?? rotate.error ?? rotateSecret.error ?? remove.error;
   // One request at a time per channel: a late Save answer must not overwrite a rotation, nor wipe what was typed.
-  const busy = save.busy || rotate.busy || remove.busy;
+  const busy = save.busy || rotate.busy || rotateSecret.busy || remove.busy;
   const titleRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (!entry.channel) titleRef.current?.focus();
@@ -342,6 +401,48 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
               </label>
             )}
           </div>
+          <fieldset class="extensions" aria-describedby={`${id}-signing-hint`}>
+            <legend>Signed requests</legend>
+            <p id={`${id}-signing-hint`} class="hint">
+              The service signs its requests to the client server with the channel's signing secret (Standard Webhooks).
+              The secret is shown once, when the channel is created or the secret rotated.
+            </p>
+            {saved && (
+              <div class="field signing-state">
+                <p>
+                  Requests signed:{' '}
+                  {saved.signingSecretSet ? <strong>yes</strong> : <strong>no (rotate to get a secret)</strong>}
+                </p>
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={busy || secret !== null}
+                  aria-describedby={secret !== null ? `${id}-secret-title` : undefined}
+                  onClick={() => setConfirm('rotate-secret')}
+                >
+                  {rotateSecret.busy ? 'Rotating…' : 'Rotate signing secret'}
+                </button>
+              </div>
+            )}
+            <div class="field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={form.requireSigned}
+                  aria-describedby={`${id}-require-signed-hint`}
+                  onChange={(event) => set({ requireSigned: event.currentTarget.checked })}
+                />
+                Require signed webhooks
+              </label>
+              <p id={`${id}-require-signed-hint`} class="hint">
+                The client server must sign its posts to the App.Chatbots webhook URL with the signing secret; unsigned
+                or badly signed ones are refused (HTTP 401).
+                {form.requireSigned && saved && !saved.signingSecretSet && (
+                  <strong> This channel has no signing secret yet: every post is refused until you rotate one.</strong>
+                )}
+              </p>
+            </div>
+          </fieldset>
           <div class="field switch-field">
             <label class="switch">
               <input
@@ -441,6 +542,7 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
             {notice}
           </p>
         )}
+        {secret && <NewSigningSecret id={id} shown={secret} onDone={() => setSecret(null)} />}
         <div class="actions">
           <button type="submit" disabled={busy}>
             {save.busy ? 'Saving…' : 'Save'}
@@ -477,6 +579,28 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
             The App.Chatbots webhook URL gets a new token. The current URL stops working at once: the client server's
             requests to it are refused until it uses the new URL.
           </p>
+        </ConfirmDialog>
+      )}
+      {saved && confirm === 'rotate-secret' && (
+        <ConfirmDialog
+          title="Rotate the signing secret?"
+          confirm="Rotate signing secret"
+          danger
+          onConfirm={() => void rotateSecret.run(saved.id)}
+          onClose={() => setConfirm(null)}
+        >
+          {saved.signingSecretSet ? (
+            <p>
+              A new signing secret is issued and shown once. The current one stays valid for 24 hours: requests are
+              signed with both, and the client server's posts signed with either are accepted, so it can switch over. If
+              the secret was already rotated in the last 24 hours, the one before it stops working at once.
+            </p>
+          ) : (
+            <p>
+              The channel gets its first signing secret, shown once: from then on the service signs its requests to the
+              client server with it.
+            </p>
+          )}
         </ConfirmDialog>
       )}
       {saved && confirm === 'delete' && (
