@@ -7,6 +7,7 @@ const CHANNEL_KEYS = [
   'agentId',
   'capabilities',
   'createdAt',
+  'deliveryRateLimit',
   'health',
   'id',
   'inboundRateLimit',

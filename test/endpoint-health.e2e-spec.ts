@@ -166,4 +166,38 @@ describe('endpoint health: pause, probe, resume, and a client server’s Retry-A
     await eventually(() => (texts(to(ch.hook, 'h-1')).length === 1 ? true : undefined), 10_000);
     expect((await health(ch.id)).state).toBe('active');
   });
+  it('deliveryRateLimit caps send_message calls per second across the channel’s chats, counting no attempt for the wait', async () => {
+    const ch = await channel(() => ({ status: 200, body: {} }));
+    const path = `/api/v1/channels/${ch.id}`;
+    for (const [deliveryRateLimit, status] of [
+      [{ perSecond: 0 }, 400],
+      [{ perSecond: 10001 }, 400],
+      [{ perSecond: 2.5 }, 400],
+      [{ perSecond: 5 }, 200],
+    ] as const) {
+      const res = await asTenant(t, acme).patch(path, { deliveryRateLimit });
+      expect({ deliveryRateLimit, status: res.status }).toEqual({ deliveryRateLimit, status });
+    }
+    expect((await asTenant(t, acme).get(path)).body.deliveryRateLimit).toEqual({ perSecond: 5 });
+    const chats = Array.from({ length: 10 }, (_, i) => `rate-${i}`);
+    await Promise.all(chats.map((chat) => say(ch.token, chat, chat)));
+    const calls = await eventually(() => {
+      const all = sendMessages(client).filter((sent) => sent.url.startsWith(`${ch.hook}/`));
+      return all.length === 10 ? all : undefined;
+    }, 15_000);
+    const times = calls.map((sent) => sent.receivedAt).sort((a, b) => a - b);
+    // One call every 200 ms at most: ten calls span at least 1.8 s (less a little for the network's jitter).
+    expect(times[9] - times[0]).toBeGreaterThanOrEqual(1_600);
+    for (let i = 1; i < times.length; i += 1) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(100);
+    for (const chat of chats) {
+      const [reply] = (await listMessages(t, acme, ch.id, chat)).filter((m) => m.direction === 'outbound');
+      expect({ chat, status: reply.status, attempts: reply.attempts }).toEqual({
+        chat,
+        status: 'delivered',
+        attempts: 1,
+      });
+    }
+    const cleared = await asTenant(t, acme).patch(path, { deliveryRateLimit: null });
+    expect(cleared.body.deliveryRateLimit).toBeNull();
+  });
 });

@@ -104,6 +104,14 @@ export class ChannelEntity {
   @Column({ name: 'probe_at', type: 'timestamptz', nullable: true })
   probeAt!: Date | null;
 
+  /** At most this many send_message calls per second to the client server, across replicas; null: no cap. */
+  @Column({ name: 'delivery_rate_per_second', type: 'integer', nullable: true })
+  deliveryRatePerSecond!: number | null;
+
+  /** The delivery rate limit's state (GCRA): the next call may go at this time. */
+  @Column({ name: 'delivery_tat', type: 'timestamptz', nullable: true })
+  deliveryTat!: Date | null;
+
   /** The client server asked to wait (429 / 503 with Retry-After): its whole send lane holds until then. */
   @Column({ name: 'send_held_until', type: 'timestamptz', nullable: true })
   sendHeldUntil!: Date | null;

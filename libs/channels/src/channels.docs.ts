@@ -21,6 +21,7 @@ export const CHANNEL_EXAMPLE = {
   signingSecretSet: true,
   requireSignedWebhooks: false,
   health: { state: 'active', since: null, reason: null },
+  deliveryRateLimit: null,
   inboundRateLimit: { perSecond: 100, burst: 500, source: 'default' },
   createdAt: '2026-11-23T10:00:00.000Z',
   updatedAt: '2026-11-23T10:00:00.000Z',

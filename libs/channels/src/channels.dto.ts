@@ -150,6 +150,17 @@ export class CapabilitiesInForceDto {
   closeChat!: boolean;
 }
 
+export class DeliveryRateLimitDto {
+  @ApiProperty({ example: 10, minimum: 1, maximum: 10000, description: 'send_message calls per second at most.' })
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  perSecond!: number;
+}
+
+const DELIVERY_RATE_DESCRIPTION =
+  "A cap on send_message calls per second to this channel's client server, across replicas (calls are spaced evenly); null: none.";
+
 const REQUIRE_SIGNED_DESCRIPTION =
   "The client server must sign its bot_api_webhook posts with the channel's signing secret (Standard Webhooks); an unsigned or badly signed post is answered 401 and stores nothing (docs/protocol.md, row 2b).";
 const CAPABILITIES_DESCRIPTION =
@@ -215,6 +226,12 @@ export class CreateChannelDto {
   @IsOptional()
   @IsBoolean()
   requireSignedWebhooks?: boolean;
+
+  @ApiPropertyOptional({ type: DeliveryRateLimitDto, nullable: true, description: DELIVERY_RATE_DESCRIPTION })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeliveryRateLimitDto)
+  deliveryRateLimit?: DeliveryRateLimitDto | null;
 }
 
 /**
@@ -279,6 +296,12 @@ export class UpdateChannelDto {
   @PresentNotNull()
   @IsBoolean()
   requireSignedWebhooks?: boolean;
+
+  @ApiPropertyOptional({ type: DeliveryRateLimitDto, nullable: true, description: DELIVERY_RATE_DESCRIPTION })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeliveryRateLimitDto)
+  deliveryRateLimit?: DeliveryRateLimitDto | null;
 }
 
 export class ChannelWarningDto {
@@ -363,6 +386,9 @@ export class ChannelDto {
 
   @ApiProperty({ type: ChannelHealthDto, description: 'Endpoint health (docs/outbound.md, "Endpoint health").' })
   health!: ChannelHealthDto;
+
+  @ApiProperty({ type: DeliveryRateLimitDto, nullable: true, description: DELIVERY_RATE_DESCRIPTION })
+  deliveryRateLimit!: DeliveryRateLimitDto | null;
 
   @ApiProperty({
     type: InboundRateLimitInForceDto,

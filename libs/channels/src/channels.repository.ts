@@ -16,6 +16,7 @@ export type NewChannel = Omit<
   | 'deliveryFailingSince'
   | 'probeAt'
   | 'sendHeldUntil'
+  | 'deliveryTat'
 >;
 
 @Injectable()

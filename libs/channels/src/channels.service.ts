@@ -57,6 +57,7 @@ export class ChannelsService {
       previousSigningSecretEncrypted: null,
       signingSecretRotatedAt: null,
       requireSignedWebhooks: body.requireSignedWebhooks ?? false,
+      deliveryRatePerSecond: body.deliveryRateLimit?.perSecond ?? null,
     });
     const warnings = active ? await this.runActivationChecks(channel) : [];
     // The signing secret is shown once, here (and in a rotation's answer).
@@ -89,6 +90,8 @@ export class ChannelsService {
         current.capabilities = ownCapabilities(current.capabilities, body.capabilities);
       if (body.active !== undefined) current.active = body.active;
       if (body.requireSignedWebhooks !== undefined) current.requireSignedWebhooks = body.requireSignedWebhooks;
+      if (body.deliveryRateLimit !== undefined)
+        current.deliveryRatePerSecond = body.deliveryRateLimit?.perSecond ?? null;
       if (webhookUrl !== undefined) current.webhookUrl = webhookUrl;
       if (body.webhookToken !== undefined) {
         current.webhookTokenEncrypted = body.webhookToken === null ? null : this.secrets.seal(body.webhookToken);
@@ -205,6 +208,7 @@ export class ChannelsService {
       webhookTokenSet: channel.webhookTokenEncrypted !== null,
       signingSecretSet: channel.signingSecretEncrypted !== null,
       requireSignedWebhooks: channel.requireSignedWebhooks,
+      deliveryRateLimit: channel.deliveryRatePerSecond === null ? null : { perSecond: channel.deliveryRatePerSecond },
       health:
         channel.pausedAt === null
           ? { state: 'active', since: null, reason: null }

@@ -50,6 +50,21 @@ const DUE_PROBES = prepared(
    RETURNING id`,
 );
 
+/**
+ * The channel's delivery rate limit, across replicas (GCRA): a call may go when the channel's theoretical arrival
+ * time has come; taking it moves that time on by one interval (1 / rate). `at` says when the next call may go.
+ */
+const TAKE_SLOT = prepared(
+  'channel_health_take_slot',
+  `WITH taken AS (
+     UPDATE channels
+     SET delivery_tat = GREATEST(COALESCE(delivery_tat, clock_timestamp()), clock_timestamp()) + $2::int * interval '1 microsecond'
+     WHERE id = $1 AND (delivery_tat IS NULL OR delivery_tat <= clock_timestamp())
+     RETURNING id
+   )
+   SELECT EXISTS (SELECT 1 FROM taken) AS "ok", (SELECT delivery_tat FROM channels WHERE id = $1) AS "at"`,
+);
+
 const PAUSED_COUNT = prepared(
   'channel_health_paused_count',
   `SELECT count(*)::int AS n FROM channels WHERE paused_at IS NOT NULL AND deleted_at IS NULL`,
@@ -96,6 +111,15 @@ export class ChannelHealth {
   async hold(channelId: string, until: Date): Promise<void> {
     this.lanes.excludeFromSend(channelId, until.getTime());
     await this.statements.run(HOLD, [channelId, until.toISOString()]);
+  }
+
+  /** A send_message call under the channel's delivery rate limit: now, or not before `at`. */
+  async takeDeliverySlot(channelId: string, perSecond: number): Promise<{ ok: boolean; at: Date }> {
+    const [row] = await this.statements.run<{ ok: boolean; at: Date | string | null }>(TAKE_SLOT, [
+      channelId,
+      Math.round(1_000_000 / perSecond),
+    ]);
+    return { ok: row?.ok ?? true, at: new Date(row?.at ?? Date.now()) };
   }
 
   dueProbes(probeIntervalSeconds: number): Promise<{ id: string }[]> {

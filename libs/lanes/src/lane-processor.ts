@@ -69,11 +69,11 @@ export async function processClaim<C extends ClaimOf<M>, M extends HeadMessage, 
   const delays = options.retryDelaysMs;
   const counted = attempts - message.scheduleBase;
   const decision = decide(verdict, options.untilDone ? Math.min(counted, delays.length) : counted, delays);
-  const retryAt = decision.outcome === 'retry' ? decision.retryAt : null;
+  const retryAt = decision.outcome === 'retry' || decision.outcome === 'later' ? decision.retryAt : null;
   const dueNow = await options.settle(claim, {
     outcome: decision.outcome,
     messageId: message.id,
-    lastError: decision.outcome === 'success' ? null : decision.error,
+    lastError: decision.outcome === 'success' || decision.outcome === 'later' ? null : decision.error,
     retryAt,
     result: decision.outcome === 'success' ? (result ?? null) : null,
   });

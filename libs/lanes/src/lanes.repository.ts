@@ -43,6 +43,8 @@ export interface SendClaim extends LaneClaim, StoredSigningSecrets {
   /** Endpoint health as it stood at the claim: failing since (no 2xx), and paused (a probe's claim). */
   deliveryFailingSince: string | null;
   pausedAt: string | null;
+  /** The channel's cap on send_message calls per second, across replicas; null: none. */
+  deliveryRatePerSecond: number | null;
   /** The chat's oldest `queued` outbound message; null when the lane had nothing left. */
   message: {
     id: string;
@@ -210,7 +212,8 @@ const SEND_CLAIM_COLUMNS = `ch.webhook_url AS "webhookUrl", ch.webhook_token_enc
      ch.signing_secret_encrypted AS "signingSecretEncrypted",
      ch.previous_signing_secret_encrypted AS "previousSigningSecretEncrypted",
      ch.signing_secret_rotated_at AS "signingSecretRotatedAt",
-     ch.delivery_failing_since AS "deliveryFailingSince", ch.paused_at AS "pausedAt"`;
+     ch.delivery_failing_since AS "deliveryFailingSince", ch.paused_at AS "pausedAt",
+     ch.delivery_rate_per_second AS "deliveryRatePerSecond"`;
 const SEND_HEAD = `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
                      'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`;
 
@@ -241,7 +244,7 @@ const CLAIM_REPORT = prepared(
 function nextDue(lane: Lane, settledCte: string): string {
   const { seq } = LANE_COLUMNS[lane];
   return `CASE
-      WHEN s.outcome = 'retry' AND EXISTS (SELECT 1 FROM ${settledCte} st WHERE st.id = s.message_id) THEN s.retry_at
+      WHEN s.outcome IN ('retry', 'later') AND EXISTS (SELECT 1 FROM ${settledCte} st WHERE st.id = s.message_id) THEN s.retry_at
       WHEN EXISTS (SELECT 1 FROM ${LANE_WORK[lane].from('p', 'c.id')} AND p.id IS DISTINCT FROM s.message_id) THEN now()
       WHEN c.${seq} <> (SELECT x.${seq} FROM chats x WHERE x.id = c.id) THEN now()
       ELSE NULL END`;
@@ -328,7 +331,8 @@ const SETTLE_AGENT = prepared(
 
 /**
  * A `close` delivered closes its chat (the Agent closed it); a `skipped` outcome is an action the channel stopped
- * accepting after it was queued: never sent, no attempt counted.
+ * accepting after it was queued: never sent, no attempt counted; a `later` one was not attempted (the channel's
+ * delivery rate limit): still queued, no attempt counted, the lane due again at its time.
  */
 const SETTLE_SEND = prepared(
   'lanes_settle_send',
@@ -337,7 +341,7 @@ const SETTLE_SEND = prepared(
       AS s(chat_id uuid, lease timestamptz, message_id uuid, outcome text, last_error text, retry_at timestamptz)
   ), ${locked('send')}, ${held()}, settled AS (
     UPDATE messages m
-    SET attempts = m.attempts + CASE WHEN h.outcome = 'skipped' THEN 0 ELSE 1 END,
+    SET attempts = m.attempts + CASE WHEN h.outcome IN ('skipped', 'later') THEN 0 ELSE 1 END,
         status = CASE h.outcome WHEN 'success' THEN 'delivered' WHEN 'failed' THEN 'failed' WHEN 'skipped' THEN 'skipped'
                  ELSE 'queued' END,
         last_error = COALESCE(h.last_error, m.last_error),

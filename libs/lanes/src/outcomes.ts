@@ -6,16 +6,18 @@ import type { Lane } from './lane.js';
  * The one vocabulary of outcomes, from an attempt to its settle and its metric: `success` (the Agent answered, the
  * client server took the message), `retry` (to be tried again, at a time the schedule gives), `failed` (given up:
  * nothing more will be tried until a person retries it), `skipped` (never sent: an action the channel stopped
- * accepting after it was queued). A settle of a claim that found no message is `empty`.
+ * accepting after it was queued), `later` (not attempted yet: the channel's delivery rate limit has no room before
+ * `at`; no attempt is counted). A settle of a claim that found no message is `empty`.
  */
-export type Outcome = 'success' | 'retry' | 'failed' | 'skipped';
+export type Outcome = 'success' | 'retry' | 'failed' | 'skipped' | 'later';
 
 /** What one attempt (a `send_message` or an Agent runtime call) came to. */
 export type AttemptVerdict =
   | { outcome: 'success' }
   | { outcome: 'retry'; error: string; retryAfterMs: number | null }
   | { outcome: 'failed'; error: string }
-  | { outcome: 'skipped'; error: string };
+  | { outcome: 'skipped'; error: string }
+  | { outcome: 'later'; at: Date };
 
 export interface HttpAnswer {
   status: number;
@@ -48,7 +50,10 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /** Protocol section 2: 2xx delivered; 408, 429 and 5xx retried; anything else (3xx included) failed at once. */
-export function judgeAnswer(answer: HttpAnswer, now = Date.now()): AttemptVerdict {
+/** An HTTP answer's verdict: never skipped nor later (those are decided before any call). */
+export type AnswerVerdict = Exclude<AttemptVerdict, { outcome: 'skipped' | 'later' }>;
+
+export function judgeAnswer(answer: HttpAnswer, now = Date.now()): AnswerVerdict {
   const { status } = answer;
   if (status >= 200 && status < 300) return { outcome: 'success' };
   if (status === 408 || status === 429 || status >= 500)
@@ -59,7 +64,7 @@ export function judgeAnswer(answer: HttpAnswer, now = Date.now()): AttemptVerdic
 }
 
 /** No HTTP answer: a destination the SSRF guard refused never becomes reachable by waiting; the rest is retried. */
-export function judgeFailure(failure: OutboundFailure): AttemptVerdict {
+export function judgeFailure(failure: OutboundFailure): AnswerVerdict {
   if (failure.kind === 'blocked') return { outcome: 'failed', error: failure.message };
   return { outcome: 'retry', error: failure.message, retryAfterMs: null };
 }
@@ -85,7 +90,8 @@ export type Decision =
   | { outcome: 'success' }
   | { outcome: 'retry'; error: string; retryAt: Date }
   | { outcome: 'failed'; error: string }
-  | { outcome: 'skipped'; error: string };
+  | { outcome: 'skipped'; error: string }
+  | { outcome: 'later'; retryAt: Date };
 
 /**
  * The one place where a verdict becomes a settle: success; a retry at the scheduled time while the schedule lasts;
@@ -98,6 +104,7 @@ export function decide(
   now = Date.now(),
   random: () => number = Math.random,
 ): Decision {
+  if (verdict.outcome === 'later') return { outcome: 'later', retryAt: verdict.at };
   if (verdict.outcome !== 'retry') return verdict;
   const delay = nextRetryDelayMs(delays, attempts, verdict.retryAfterMs, random);
   return delay === null
@@ -112,8 +119,9 @@ export function decide(
 export function outcomeLabel(
   lane: Lane,
   outcome: Outcome,
-): 'answered' | 'delivered' | 'retried' | 'failed' | 'skipped' {
+): 'answered' | 'delivered' | 'retried' | 'failed' | 'skipped' | 'deferred' {
   if (outcome === 'success') return lane === 'agent' ? 'answered' : 'delivered';
   if (outcome === 'skipped') return 'skipped';
+  if (outcome === 'later') return 'deferred';
   return outcome === 'retry' ? 'retried' : 'failed';
 }

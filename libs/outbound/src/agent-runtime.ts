@@ -48,7 +48,7 @@ export type AgentNotice =
 
 /** A runtime call that produced no replies; the verdict says whether waiting may help. */
 export class AgentCallFailed extends Error {
-  constructor(readonly verdict: Exclude<AttemptVerdict, { outcome: 'success' }>) {
+  constructor(readonly verdict: Exclude<AttemptVerdict, { outcome: 'success' | 'later' }>) {
     super(verdict.error);
     this.name = 'AgentCallFailed';
   }

@@ -150,7 +150,7 @@ export class Dispatcher
         }
         return verdict;
       }
-      if (verdict.outcome === 'skipped') return verdict;
+      if (verdict.outcome === 'skipped' || verdict.outcome === 'later') return verdict;
       if (status === 429 || status === 503) {
         const wait = parseRetryAfter(retryAfter);
         if (wait !== null && wait > 0)
@@ -201,6 +201,14 @@ export class Dispatcher
       // Checked again at the last moment: the channel may have stopped accepting it since it was queued.
       const refusal = actionRefusal(message.kind, capabilities);
       if (refusal !== null) return { verdict: { outcome: 'skipped', error: refusal } };
+    }
+    if (claim.deliveryRatePerSecond !== null) {
+      // The channel's delivery rate limit, across replicas: no slot yet means not attempted (no attempt counted), the
+      // chat due again when the next slot comes.
+      const slot = await this.health
+        .takeDeliverySlot(claim.channelId, claim.deliveryRatePerSecond)
+        .catch(() => ({ ok: false, at: new Date(Date.now() + 1_000) }));
+      if (!slot.ok) return { verdict: { outcome: 'later', at: slot.at } };
     }
     try {
       const { method, body } = requestFor(claim, message, capabilities);
