@@ -51,6 +51,19 @@ export interface ChannelCapabilities {
   redirectChat: boolean;
   closeChat: boolean;
 }
+/**
+ * Endpoint health: a channel is paused when its client server answered no send_message with a 2xx for
+ * CHANNEL_PAUSE_AFTER, or answered 410 Gone. While paused its replies are held (queued, not failed), visitor messages
+ * still reach the Agent, and one held reply is tried every CHANNEL_PROBE_INTERVAL: a 2xx resumes it, and so does
+ * resume.
+ */
+export interface ChannelHealth {
+  state: 'active' | 'paused';
+  /** When it was paused (ISO 8601); null while active. */
+  since: string | null;
+  /** Why, in words (e.g. "The client server answered 410 Gone"); null while active. */
+  reason: string | null;
+}
 export interface Channel {
   id: string;
   agentId: string;
@@ -69,6 +82,7 @@ export interface Channel {
   requireSignedWebhooks: boolean;
   /** The capabilities in force. */
   capabilities: ChannelCapabilities;
+  health: ChannelHealth;
   createdAt: string;
   updatedAt: string;
   /** Only on the answers of create and update. */
@@ -136,6 +150,10 @@ export interface Message {
   lastError?: string;
   createdAt: string;
   deliveredAt?: string;
+}
+/** The answer of replay: how many failed messages were queued again. */
+export interface ReplayResult {
+  requeued: number;
 }
 export interface ErasedVisitor {
   chats: number;
@@ -239,6 +257,11 @@ export const api = {
     call<Channel>('updateChannel', { params: { channelId }, body: changes }),
   rotateToken: (channelId: string) => call<Channel>('rotateToken', { params: { channelId } }),
   rotateSigningSecret: (channelId: string) => call<ChannelWithSecret>('rotateSigningSecret', { params: { channelId } }),
+  /** Resumes a paused channel at once (its held replies are sent again); an active one is left as it is. */
+  resumeChannel: (channelId: string) => call<Channel>('resumeChannel', { params: { channelId } }),
+  /** Queues again every failed message of the channel created in [since, now): ISO 8601 times. */
+  replayFailed: (channelId: string, since: string) =>
+    call<ReplayResult>('replayChannel', { params: { channelId }, body: { since } }),
   deleteChannel: (channelId: string) => call<void>('deleteChannel', { params: { channelId } }),
   getChannel: (channelId: string) => call<Channel>('getChannel', { params: { channelId } }),
   listChats: (channelId: string, cursor?: string) =>

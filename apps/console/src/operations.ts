@@ -66,6 +66,18 @@ export const OPERATIONS = {
     status: 200,
     fields: ['signingSecret'],
   },
+  resumeChannel: {
+    method: 'POST',
+    path: '/api/v1/channels/{channelId}/resume',
+    status: 200,
+    fields: [] as string[],
+  },
+  replayChannel: {
+    method: 'POST',
+    path: '/api/v1/channels/{channelId}/replay',
+    status: 200,
+    fields: ['requeued'],
+  },
   deleteChannel: { method: 'DELETE', path: '/api/v1/channels/{channelId}', status: 204, fields: [] },
   listChats: {
     method: 'GET',
@@ -137,6 +149,7 @@ export const CHANNEL_FIELDS = [
   'signingSecretSet',
   'requireSignedWebhooks',
   'capabilities',
+  'health',
   'createdAt',
   'updatedAt',
 ] as const;
@@ -152,6 +165,7 @@ export const CHANNEL_OPERATIONS = [
   'updateChannel',
   'rotateToken',
   'rotateSigningSecret',
+  'resumeChannel',
 ] as const;
 export const CHANNEL_SAVE_FIELDS = ['warnings'] as const;
 

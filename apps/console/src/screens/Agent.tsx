@@ -3,9 +3,11 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import {
   api,
   type Agent as AgentRecord,
+  type ApiError,
   type Channel,
   type ChannelCapabilities,
   type ChannelChanges,
+  type ChannelHealth,
   type ChannelWarning,
 } from '../api';
 import { href } from '../router';
@@ -16,8 +18,10 @@ import {
   Loading,
   ScreenHeading,
   Show,
+  Time,
   flashNext,
   useAction,
+  useInterval,
   useLoad,
 } from '../ui';
 
@@ -63,6 +67,9 @@ const NO_CAPABILITIES: ChannelCapabilities = {
   closeChat: false,
 };
 const MAX_MESSAGE_LENGTH_LIMIT = 65_536;
+/** How often a saved channel's endpoint health is read again while the tab is visible. */
+const HEALTH_REFRESH_MS = 5_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 function formOf(channel: Channel | undefined): Form {
   const capabilities = channel?.capabilities ?? NO_CAPABILITIES;
@@ -140,6 +147,134 @@ function changesOf(saved: Channel, form: Form): ChannelChanges {
   if (capabilities) changes.capabilities = capabilities;
   if (form.requireSigned !== saved.requireSignedWebhooks) changes.requireSignedWebhooks = form.requireSigned;
   return changes;
+}
+
+/** `date` as a datetime-local value, in the browser's time zone, to the minute: `2026-12-06T08:00`. */
+function localDateTimeValue(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}`
+  );
+}
+
+/** A datetime-local value (a local time, no zone) as an ISO 8601 UTC time; undefined when it is not a date and time. */
+function isoOfLocal(value: string): string | undefined {
+  // Without an offset, a date-time string is read as local time (ECMAScript Date.parse).
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function requeuedText(count: number): string {
+  if (count === 0) return 'No failed message in that time: nothing was queued again.';
+  return `${count} failed ${count === 1 ? 'message' : 'messages'} queued again`;
+}
+
+/**
+ * A paused channel (endpoint health), said in words at the top of its card: since when, why, and that its replies are
+ * held, with Resume.
+ */
+function PausedBanner({
+  id,
+  health,
+  busy,
+  resuming,
+  error,
+  onResume,
+}: {
+  id: string;
+  health: ChannelHealth;
+  busy: boolean;
+  resuming: boolean;
+  error: ApiError | null;
+  onResume: () => void;
+}) {
+  const reason = health.reason?.replace(/\.$/, '');
+  return (
+    <div class="notice warn paused" role="alert">
+      <p id={`${id}-paused`}>
+        <strong>Paused</strong>
+        {health.since && (
+          <>
+            {' '}
+            since <Time value={health.since} />
+          </>
+        )}
+        {reason && <>: {reason}</>}. Replies are held, not lost.
+      </p>
+      <p class="hint">
+        The service no longer sends this channel's replies to the client server: they wait, queued, and one of them is
+        tried again now and then (a 2xx answer resumes the channel). Visitor messages still reach the Agent. Resume
+        sends the held replies now, each chat's in order.
+      </p>
+      {error && <ErrorNotice error={error} />}
+      <button type="button" disabled={busy} aria-describedby={`${id}-paused`} onClick={onResume}>
+        {resuming ? 'Resuming…' : 'Resume'}
+      </button>
+    </div>
+  );
+}
+
+/** "Retry all failed since …": bulk replay of the channel's failed messages from a local date and time until now. */
+function ReplayFailed({ id, channelId }: { id: string; channelId: string }) {
+  const [since, setSince] = useState(() => localDateTimeValue(new Date(Date.now() - DAY_MS)));
+  const [requeued, setRequeued] = useState<number | null>(null);
+  const replay = useAction(async () => {
+    setRequeued(null);
+    const iso = isoOfLocal(since);
+    if (iso === undefined) throw new Error('Retry all failed since: enter a date and a time.');
+    setRequeued((await api.replayFailed(channelId, iso)).requeued);
+  });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return (
+    <form
+      class="replay"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void replay.run();
+      }}
+    >
+      <fieldset class="extensions" aria-describedby={`${id}-replay-hint`}>
+        <legend>Failed messages</legend>
+        <p id={`${id}-replay-hint`} class="hint">
+          A failed message (a reply the client server refused, a visitor message the Agent did not answer) stays failed
+          until it is retried. Retrying queues every one of this channel's failed messages created since then again,
+          each chat's in its order.
+        </p>
+        <div class="field">
+          <label for={`${id}-replay-since`}>Retry all failed since</label>
+          <div class="with-button">
+            <input
+              id={`${id}-replay-since`}
+              type="datetime-local"
+              value={since}
+              aria-describedby={`${id}-replay-zone`}
+              onInput={(event) => {
+                setSince(event.currentTarget.value);
+                setRequeued(null);
+                replay.clear();
+              }}
+            />
+            <button type="submit" disabled={replay.busy}>
+              {replay.busy ? 'Retrying…' : 'Retry all failed'}
+            </button>
+          </div>
+          <p id={`${id}-replay-zone`} class="hint">
+            In your browser's time{zone ? ` (${zone})` : ''}: failed messages from then until now are queued again. It
+            starts at 24 hours ago.
+          </p>
+        </div>
+        {replay.error && <ErrorNotice error={replay.error} />}
+        {requeued !== null && (
+          <p class="notice ok" role="status">
+            {requeuedText(requeued)}
+          </p>
+        )}
+      </fieldset>
+    </form>
+  );
 }
 
 function Warnings({ warnings }: { warnings: ChannelWarning[] }) {
@@ -242,9 +377,20 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
   const [notice, setNotice] = useState('');
   const [secret, setSecret] = useState<ShownSecret | null>(null);
   const [confirm, setConfirm] = useState<'rotate' | 'rotate-secret' | 'delete' | null>(null);
+  /** Resume succeeded and the channel read again is active: said where the paused banner was. */
+  const [resumed, setResumed] = useState(false);
+  const resumedRef = useRef<HTMLParagraphElement>(null);
+  /** Counts channel reads: a health refresh answered after a newer read (an action's answer) is dropped. */
+  const reads = useRef(0);
+  const refreshing = useRef(false);
   const set = (patch: Partial<Form>): void => {
     setForm((previous) => ({ ...previous, ...patch }));
     setNotice('');
+  };
+  /** The channel as an action's answer has it. */
+  const adopt = (channel: Channel): void => {
+    reads.current += 1;
+    setSaved(channel);
   };
 
   const save = useAction(async () => {
@@ -271,7 +417,7 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
       result = await api.updateChannel(saved.id, changes);
     }
     const { warnings: found = [], signingSecret, ...channel } = result;
-    setSaved(channel);
+    adopt(channel);
     setForm(formOf(channel));
     setWarnings(found);
     if (found.length === 0) setNotice('Saved.');
@@ -279,34 +425,85 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
   });
   const rotate = useAction(async (channelId: string) => {
     const channel = await api.rotateToken(channelId);
-    setSaved(channel);
+    adopt(channel);
     setNotice('The platform token was rotated: give the client server the new App.Chatbots webhook URL.');
   });
   const rotateSecret = useAction(async (channelId: string) => {
     const { signingSecret, ...channel } = await api.rotateSigningSecret(channelId);
-    setSaved(channel);
+    adopt(channel);
     setSecret({ value: signingSecret, rotated: true });
   });
   const remove = useAction(async (channelId: string) => {
     await api.deleteChannel(channelId);
     onDeleted();
   });
+  // Resume, then read the channel again: it shows what the service holds now (paused again if the client server
+  // refused the first held reply at once).
+  const resume = useAction(async (channelId: string) => {
+    setResumed(false);
+    await api.resumeChannel(channelId);
+    const channel = await api.getChannel(channelId);
+    adopt(channel);
+    setResumed(channel.health.state === 'active');
+  });
 
   const name = saved ? saved.title || 'Untitled channel' : 'New channel';
   const changedUrl = saved !== undefined && urlChanged(saved, form);
   const error = save.error ?? rotate.error ?? rotateSecret.error ?? remove.error;
   // One request at a time per channel: a late Save answer must not overwrite a rotation, nor wipe what was typed.
-  const busy = save.busy || rotate.busy || rotateSecret.busy || remove.busy;
+  const busy = save.busy || rotate.busy || rotateSecret.busy || remove.busy || resume.busy;
   const titleRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (!entry.channel) titleRef.current?.focus();
   }, []);
+  // The Resume button is gone once resumed: the focus goes to the sentence that says so.
+  useEffect(() => {
+    if (resumed) resumedRef.current?.focus();
+  }, [resumed]);
+  // Endpoint health changes on its own (a pause, a probe's 2xx): read it again while the tab is visible. Only the
+  // health is taken, so Save still compares the form with the channel as last loaded or saved.
+  useInterval(() => {
+    if (!saved || busy || refreshing.current) return;
+    const mine = ++reads.current;
+    refreshing.current = true;
+    api
+      .getChannel(saved.id)
+      .then(
+        (fresh) => {
+          if (mine !== reads.current) return;
+          setSaved((current) => (current && current.id === fresh.id ? { ...current, health: fresh.health } : current));
+          if (fresh.health.state === 'paused') setResumed(false);
+        },
+        () => {
+          // Nothing changes on screen; the next refresh tries again.
+        },
+      )
+      .finally(() => {
+        refreshing.current = false;
+      });
+  }, HEALTH_REFRESH_MS);
+  const paused = saved?.health.state === 'paused';
   return (
     <section class="card channel" aria-labelledby={`${id}-name`}>
       <h2 id={`${id}-name`} class="channel-name">
         {name}{' '}
         {saved && <span class={saved.active ? 'badge ok' : 'badge'}>{saved.active ? 'Active' : 'Inactive'}</span>}
       </h2>
+      {saved && paused && (
+        <PausedBanner
+          id={id}
+          health={saved.health}
+          busy={busy}
+          resuming={resume.busy}
+          error={resume.error}
+          onResume={() => void resume.run(saved.id)}
+        />
+      )}
+      {saved && !paused && resumed && (
+        <p class="notice ok" role="status" tabIndex={-1} ref={resumedRef}>
+          Resumed: the held replies are being sent, each chat's in order.
+        </p>
+      )}
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -567,6 +764,7 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
           )}
         </div>
       </form>
+      {saved && <ReplayFailed id={id} channelId={saved.id} />}
       {saved && confirm === 'rotate' && (
         <ConfirmDialog
           title="Rotate the platform token?"
