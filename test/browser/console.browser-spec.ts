@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { asTenant, makeChannel, makeTenant, operator, type TestTenant } from '../support/admin-api.js';
-import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import { expectCount, expectHeading, launchChromium, openPage, type PageRecord } from '../support/browser.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
 import { dbQuery, postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
 import { eventually, sendMessages } from '../support/outbound.js';
@@ -768,16 +768,3 @@ describe('console (Chromium)', () => {
     expect(record.errors).toEqual([]);
   });
 });
-
-/** Waits (up to 10 s) until `locator` matches exactly `count` elements. */
-async function expectCount(locator: Locator, count: number): Promise<void> {
-  await eventually(
-    async () => ((await locator.count()) === count ? true : undefined),
-    10_000,
-    `${count} of ${locator}`,
-  );
-}
-
-async function expectHeading(page: Page, name: string): Promise<void> {
-  await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });
-}

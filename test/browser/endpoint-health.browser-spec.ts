@@ -8,7 +8,7 @@ import {
   type ListedMessage,
   type TestTenant,
 } from '../support/admin-api.js';
-import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import { expectCount, expectHeading, launchChromium, openPage, type PageRecord } from '../support/browser.js';
 import {
   refusedPort,
   startFakeClientServer,
@@ -247,16 +247,3 @@ describe('console: endpoint health and replay (Chromium)', () => {
     expect(record.errors).toEqual([]);
   });
 });
-
-/** Waits (up to 10 s) until `locator` matches exactly `count` elements. */
-async function expectCount(locator: Locator, count: number): Promise<void> {
-  await eventually(
-    async () => ((await locator.count()) === count ? true : undefined),
-    10_000,
-    `${count} of ${locator}`,
-  );
-}
-
-async function expectHeading(page: Page, name: string): Promise<void> {
-  await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });
-}

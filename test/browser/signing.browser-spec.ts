@@ -2,10 +2,9 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { asTenant, makeAgent, makeTenant, type TestTenant } from '../support/admin-api.js';
-import { launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import { expectCount, expectHeading, launchChromium, openPage, type PageRecord } from '../support/browser.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
 import { dbQuery, postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
-import { eventually } from '../support/outbound.js';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
 
 /**
@@ -231,16 +230,3 @@ describe('console: signed requests (Chromium)', () => {
     expect(record.errors).toEqual([]);
   });
 });
-
-/** Waits (up to 10 s) until `locator` matches exactly `count` elements. */
-async function expectCount(locator: Locator, count: number): Promise<void> {
-  await eventually(
-    async () => ((await locator.count()) === count ? true : undefined),
-    10_000,
-    `${count} of ${locator}`,
-  );
-}
-
-async function expectHeading(page: Page, name: string): Promise<void> {
-  await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });
-}

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { eventually } from './outbound.js';
 
 /**
  * Debian's Chromium (`apt-get install -y chromium`), or the binary CHROMIUM_PATH names. The flags keep it from
@@ -67,4 +68,18 @@ export async function openPage(
     record.requests.push(`${request.method()} ${request.url()}`);
   });
   return { context, page, record };
+}
+
+/** Waits (up to 10 s) until `locator` matches exactly `count` elements. */
+export async function expectCount(locator: Locator, count: number): Promise<void> {
+  await eventually(
+    async () => ((await locator.count()) === count ? true : undefined),
+    10_000,
+    `${count} of ${locator}`,
+  );
+}
+
+/** Waits (up to 15 s) for the page's level-1 heading `name`. */
+export async function expectHeading(page: Page, name: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });
 }
