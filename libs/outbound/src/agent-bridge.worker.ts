@@ -11,7 +11,7 @@ import {
   type Outcome,
   type QueuedReply,
 } from '#lanes';
-import { AgentCallFailed, AgentRuntime, type AgentEvent } from './agent-runtime.js';
+import { AgentRuntime, verdictOfFailure, type AgentEvent } from './agent-runtime.js';
 import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 import { OutboundMetrics } from './outbound.metrics.js';
 
@@ -66,14 +66,7 @@ export class AgentBridge
         })),
       };
     } catch (error) {
-      if (error instanceof AgentCallFailed) return { verdict: error.verdict };
-      return {
-        verdict: {
-          outcome: 'retry',
-          error: `The Agent runtime call failed: ${(error as Error)?.message ?? String(error)}`,
-          retryAfterMs: null,
-        },
-      };
+      return { verdict: verdictOfFailure(error) };
     }
   }
 

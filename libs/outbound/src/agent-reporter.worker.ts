@@ -2,7 +2,7 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap
 import { AppConfig } from '#common';
 import { channelChatIdOf } from '#conversations';
 import { ChatLanes, type Attempted, type LaneAttempt, type LaneWorker, type ReportClaim } from '#lanes';
-import { AgentCallFailed, AgentRuntime } from './agent-runtime.js';
+import { AgentRuntime, verdictOfFailure } from './agent-runtime.js';
 import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 
 type Head = NonNullable<ReportClaim['message']>;
@@ -53,14 +53,7 @@ export class AgentReporter
       });
       return { verdict: { outcome: 'success' } };
     } catch (error) {
-      if (error instanceof AgentCallFailed) return { verdict: error.verdict };
-      return {
-        verdict: {
-          outcome: 'retry',
-          error: `The Agent runtime call failed: ${(error as Error)?.message ?? String(error)}`,
-          retryAfterMs: null,
-        },
-      };
+      return { verdict: verdictOfFailure(error) };
     }
   }
 }

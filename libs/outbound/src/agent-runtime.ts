@@ -62,3 +62,13 @@ export abstract class AgentRuntime {
   /** Resolves once the runtime has taken the notice (any 2xx; its body is ignored), or rejects with AgentCallFailed. */
   abstract notify(notice: AgentNotice): Promise<void>;
 }
+
+/** A runtime call that threw: its verdict when it was judged (AgentCallFailed), else to be tried again. */
+export function verdictOfFailure(error: unknown): Exclude<AttemptVerdict, { outcome: 'success' }> {
+  if (error instanceof AgentCallFailed) return error.verdict;
+  return {
+    outcome: 'retry',
+    error: `The Agent runtime call failed: ${(error as Error)?.message ?? String(error)}`,
+    retryAfterMs: null,
+  };
+}
