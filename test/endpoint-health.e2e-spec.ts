@@ -145,6 +145,25 @@ describe('endpoint health: pause, probe, resume, and a client server’s Retry-A
     expect(metrics.text).toMatch(/^channels_paused \d+$/m);
   });
 
+  it('a held reply outlives its retry schedule: failed probes never fail it', async () => {
+    const ch = await channel(() => ({ status: 500, body: { error: 'down' } }));
+    await say(ch.token, 'x-1', 'held');
+    await eventually(async () => ((await health(ch.id)).state === 'paused' ? true : undefined), 15_000);
+    // 20 scheduled attempts: about 14 before the pause (4 s of 300 ms), then one probe every 2 s.
+    const reply = await eventually(
+      async () => {
+        const [outbound] = (await listMessages(t, acme, ch.id, 'x-1')).filter((m) => m.direction === 'outbound');
+        return outbound.attempts > 20 ? outbound : undefined;
+      },
+      30_000,
+      'more than 20 attempts on the held reply',
+    );
+    expect(reply).toMatchObject({ status: 'queued', lastError: 'HTTP 500: {"error":"down"}' });
+    ch.answer(() => ({ status: 200, body: {} }));
+    await eventually(() => (texts(to(ch.hook, 'x-1')).length === 1 ? true : undefined), 10_000);
+    expect((await health(ch.id)).state).toBe('active');
+  }, 60_000);
+
   it("a 429 with Retry-After holds the channel's whole send lane, its other chats too", async () => {
     let refused = 0;
     const ch = await channel((sent) => {

@@ -123,6 +123,16 @@ describe('decide: what an attempt means for its message and lane', () => {
     expect(decide(verdict, 3, delays, now, middle)).toEqual({ outcome: 'failed', error: 'HTTP 503' });
   });
 
+  it('a held retry (its channel paused) outlives the schedule at its last delay, never failed', () => {
+    const verdict = { outcome: 'retry' as const, error: 'HTTP 410', retryAfterMs: null, held: true };
+    for (const attempts of [1, 2, 3, 50])
+      expect(decide(verdict, attempts, delays, now, middle)).toEqual({
+        outcome: 'retry',
+        error: 'HTTP 410',
+        retryAt: new Date(now + (attempts === 1 ? 1000 : 5000)),
+      });
+  });
+
   it('Retry-After pushes the retry later, never sooner', () => {
     expect(decide({ outcome: 'retry', error: 'HTTP 429', retryAfterMs: 60_000 }, 1, delays, now, middle)).toEqual({
       outcome: 'retry',

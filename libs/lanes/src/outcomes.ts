@@ -14,7 +14,7 @@ export type Outcome = 'success' | 'retry' | 'failed' | 'skipped' | 'later';
 /** What one attempt (a `send_message` or an Agent runtime call) came to. */
 export type AttemptVerdict =
   | { outcome: 'success' }
-  | { outcome: 'retry'; error: string; retryAfterMs: number | null }
+  | { outcome: 'retry'; error: string; retryAfterMs: number | null; held?: boolean }
   | { outcome: 'failed'; error: string }
   | { outcome: 'skipped'; error: string }
   | { outcome: 'later'; at: Date };
@@ -95,7 +95,9 @@ export type Decision =
 
 /**
  * The one place where a verdict becomes a settle: success; a retry at the scheduled time while the schedule lasts;
- * failed otherwise. `attempts` counts the attempts since the message was (re)queued, this one included.
+ * failed otherwise, except for a held retry (its channel is paused: the message waits for the resume, however many
+ * attempts it has had), which stays at the schedule's last delay. `attempts` counts the attempts since the message
+ * was (re)queued, this one included.
  */
 export function decide(
   verdict: AttemptVerdict,
@@ -106,7 +108,12 @@ export function decide(
 ): Decision {
   if (verdict.outcome === 'later') return { outcome: 'later', retryAt: verdict.at };
   if (verdict.outcome !== 'retry') return verdict;
-  const delay = nextRetryDelayMs(delays, attempts, verdict.retryAfterMs, random);
+  const delay = nextRetryDelayMs(
+    delays,
+    verdict.held === true ? Math.min(attempts, delays.length) : attempts,
+    verdict.retryAfterMs,
+    random,
+  );
   return delay === null
     ? { outcome: 'failed', error: verdict.error }
     : { outcome: 'retry', error: verdict.error, retryAt: new Date(now + delay) };

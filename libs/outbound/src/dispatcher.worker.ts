@@ -131,7 +131,8 @@ export class Dispatcher
    * Endpoint health from an attempt that reached the client server or failed to: a 2xx clears the channel's failing
    * mark (and resumes it when paused: its probe answered); a 429 or 503 with Retry-After holds the channel's whole
    * send lane for that time; any other failure marks the channel failing, pausing it after CHANNEL_PAUSE_AFTER without
-   * a 2xx or at once on a 410 Gone, whose message is then held (retried later), not failed.
+   * a 2xx or at once on a 410 Gone. While the channel is paused (from this attempt on, and for every probe that
+   * fails) the message is held: retried at the schedule's last delay however many attempts it has had, never failed.
    */
   private async afterAttempt(
     claim: SendClaim,
@@ -170,7 +171,8 @@ export class Dispatcher
           'Channel paused: its replies are held until a probe is answered 2xx or it is resumed',
         );
       }
-      if (gone || paused) return { outcome: 'retry', error: verdict.error, retryAfterMs: null };
+      if (gone || paused || claim.pausedAt !== null)
+        return { outcome: 'retry', error: verdict.error, retryAfterMs: null, held: true };
     } catch (error) {
       this.logger.warn(
         { err: error, channelId: claim.channelId },
