@@ -64,6 +64,10 @@ export interface ChannelHealth {
   /** Why, in words (e.g. "The client server answered 410 Gone"); null while active. */
   reason: string | null;
 }
+/** A cap on the channel's send_message calls per second (1 to 10000), across replicas; null on a channel: none. */
+export interface DeliveryRateLimit {
+  perSecond: number;
+}
 export interface Channel {
   id: string;
   agentId: string;
@@ -83,6 +87,8 @@ export interface Channel {
   /** The capabilities in force. */
   capabilities: ChannelCapabilities;
   health: ChannelHealth;
+  /** The cap on send_message calls per second to the client server; null: no limit. */
+  deliveryRateLimit: DeliveryRateLimit | null;
   createdAt: string;
   updatedAt: string;
   /** Only on the answers of create and update. */
@@ -101,6 +107,8 @@ export interface ChannelChanges {
   /** Only the fields given change; `maxMessageLength: null` removes the limit. */
   capabilities?: Partial<ChannelCapabilities>;
   requireSignedWebhooks?: boolean;
+  /** `{perSecond}` sets the limit, null removes it, absent keeps it. */
+  deliveryRateLimit?: DeliveryRateLimit | null;
 }
 export interface Chat {
   id: string;

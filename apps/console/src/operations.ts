@@ -150,6 +150,7 @@ export const CHANNEL_FIELDS = [
   'requireSignedWebhooks',
   'capabilities',
   'health',
+  'deliveryRateLimit',
   'createdAt',
   'updatedAt',
 ] as const;

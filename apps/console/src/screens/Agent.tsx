@@ -9,6 +9,7 @@ import {
   type ChannelChanges,
   type ChannelHealth,
   type ChannelWarning,
+  type DeliveryRateLimit,
 } from '../api';
 import { href } from '../router';
 import {
@@ -49,6 +50,10 @@ interface Form {
   closeChat: boolean;
   /** The client server must sign its posts to the App.Chatbots webhook URL (requireSignedWebhooks). */
   requireSigned: boolean;
+  /** send_message calls per second at most (deliveryRateLimit.perSecond), as typed; empty: no limit. */
+  deliveryRate: string;
+  /** The number field holds text the browser cannot read as a number (its value is then empty, not the text). */
+  deliveryRateUnreadable: boolean;
 }
 
 /** A signing secret as the API shows it, once: kept on screen until the user says it is stored. */
@@ -67,6 +72,9 @@ const NO_CAPABILITIES: ChannelCapabilities = {
   closeChat: false,
 };
 const MAX_MESSAGE_LENGTH_LIMIT = 65_536;
+/** The API's bounds of deliveryRateLimit.perSecond. */
+const MIN_DELIVERY_RATE = 1;
+const MAX_DELIVERY_RATE = 10_000;
 /** How often a saved channel's endpoint health is read again while the tab is visible. */
 const HEALTH_REFRESH_MS = 5_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -86,7 +94,29 @@ function formOf(channel: Channel | undefined): Form {
     redirectChat: capabilities.redirectChat,
     closeChat: capabilities.closeChat,
     requireSigned: channel?.requireSignedWebhooks ?? false,
+    deliveryRate: channel?.deliveryRateLimit ? String(channel.deliveryRateLimit.perSecond) : '',
+    deliveryRateUnreadable: false,
   };
+}
+
+/**
+ * The delivery rate limit the form asks for: null when empty (no limit). A number the API refuses (0, -3, 2.5, 10001)
+ * is sent as typed, so the API says why; text the browser cannot read as a number is refused here.
+ */
+function deliveryRateLimitOf(form: Form): DeliveryRateLimit | null {
+  const rate = form.deliveryRate.trim();
+  const perSecond = Number(rate);
+  if (form.deliveryRateUnreadable || (rate !== '' && !Number.isFinite(perSecond))) {
+    throw new Error(
+      `Delivery rate limit: enter a whole number of send_message calls per second from ${MIN_DELIVERY_RATE} to ${MAX_DELIVERY_RATE}, or leave it empty for no limit.`,
+    );
+  }
+  return rate === '' ? null : { perSecond };
+}
+
+/** A delivery rate limit in words: `5/s`, or `none`. */
+function deliveryRateText(limit: DeliveryRateLimit | null): string {
+  return limit ? `${limit.perSecond}/s` : 'none';
 }
 
 /** The capabilities the form asks for. A length the API refuses (0, 1.5, 70000) is sent as typed, so it says why. */
@@ -146,6 +176,10 @@ function changesOf(saved: Channel, form: Form): ChannelChanges {
   const capabilities = capabilityChanges(saved.capabilities, capabilitiesOf(form));
   if (capabilities) changes.capabilities = capabilities;
   if (form.requireSigned !== saved.requireSignedWebhooks) changes.requireSignedWebhooks = form.requireSigned;
+  const deliveryRateLimit = deliveryRateLimitOf(form);
+  if ((deliveryRateLimit?.perSecond ?? null) !== (saved.deliveryRateLimit?.perSecond ?? null)) {
+    changes.deliveryRateLimit = deliveryRateLimit;
+  }
   return changes;
 }
 
@@ -399,6 +433,7 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
     let result: Channel & { signingSecret?: string };
     if (!saved) {
       const capabilities = capabilityChanges(NO_CAPABILITIES, capabilitiesOf(form));
+      const deliveryRateLimit = deliveryRateLimitOf(form);
       result = await api.createChannel(agent.agentId, {
         type: 'omnichannel',
         ...(form.title.trim() === '' ? {} : { title: form.title.trim() }),
@@ -407,6 +442,8 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
         active: form.active,
         ...(capabilities ? { capabilities } : {}),
         ...(form.requireSigned ? { requireSignedWebhooks: true } : {}),
+        // Empty is no limit, the API's default: not sent.
+        ...(deliveryRateLimit ? { deliveryRateLimit } : {}),
       });
     } else {
       const changes = changesOf(saved, form);
@@ -651,6 +688,36 @@ function ChannelEditor({ agent, entry, onDeleted }: { agent: AgentRecord; entry:
               <span>Active</span>
             </label>
             <p class="hint">The Agent answers an active channel after you save. Activation needs a trained agent.</p>
+          </div>
+          <div class="field">
+            <label for={`${id}-rate`}>Delivery rate limit (send_message calls per second)</label>
+            <div class="with-unit">
+              <input
+                id={`${id}-rate`}
+                type="number"
+                inputMode="numeric"
+                min={MIN_DELIVERY_RATE}
+                max={MAX_DELIVERY_RATE}
+                step={1}
+                value={form.deliveryRate}
+                aria-describedby={`${id}-rate-hint${saved ? ` ${id}-rate-state` : ''}`}
+                onInput={(event) =>
+                  set({
+                    deliveryRate: event.currentTarget.value,
+                    deliveryRateUnreadable: event.currentTarget.validity.badInput,
+                  })
+                }
+              />
+            </div>
+            <p id={`${id}-rate-hint`} class="hint">
+              Empty: no limit. Otherwise at most this many <code>send_message</code> calls a second go to the client
+              server, across all the channel's chats (spaced evenly), from {MIN_DELIVERY_RATE} to {MAX_DELIVERY_RATE}.
+            </p>
+            {saved && (
+              <p id={`${id}-rate-state`} class="hint">
+                Delivery rate limit: <strong>{deliveryRateText(saved.deliveryRateLimit)}</strong>
+              </p>
+            )}
           </div>
           <fieldset class="extensions" aria-describedby={`${id}-extensions-hint`}>
             <legend>Extensions</legend>
