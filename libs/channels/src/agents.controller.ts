@@ -87,7 +87,7 @@ export class AgentsController {
   @ApiOperation({
     summary: 'Create an Agent Channel. When created active, the activation checks run (docs/protocol.md, section 4).',
   })
-  @ApiCreatedResponse({ type: ChannelDto, schema: { example: CHANNEL_EXAMPLE } })
+  @ApiCreatedResponse({ type: ChannelDto, example: CHANNEL_EXAMPLE })
   @ApiErrors(
     [
       400,

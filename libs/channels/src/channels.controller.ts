@@ -19,7 +19,7 @@ export class ChannelsController {
 
   @Get(':channelId')
   @ApiOperation({ summary: 'Get a channel.' })
-  @ApiOkResponse({ type: ChannelDto, schema: { example: CHANNEL_WITHOUT_WARNINGS } })
+  @ApiOkResponse({ type: ChannelDto, example: CHANNEL_WITHOUT_WARNINGS })
   get(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<ChannelDto> {
     return this.channels.get(tenantId, channelId);
   }
@@ -29,7 +29,7 @@ export class ChannelsController {
     summary:
       'Save a channel: all given fields apply together or none does. Saving it active runs the activation checks.',
   })
-  @ApiOkResponse({ type: ChannelDto, schema: { example: CHANNEL_EXAMPLE } })
+  @ApiOkResponse({ type: ChannelDto, example: CHANNEL_EXAMPLE })
   @ApiErrors(
     [
       400,
@@ -55,7 +55,7 @@ export class ChannelsController {
   @Post(':channelId/rotate-token')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new platform token; the old platformWebhookUrl answers 400 from then on.' })
-  @ApiOkResponse({ type: ChannelDto, schema: { example: CHANNEL_WITHOUT_WARNINGS } })
+  @ApiOkResponse({ type: ChannelDto, example: CHANNEL_WITHOUT_WARNINGS })
   rotateToken(@TenantId() tenantId: string, @ChannelIdParam() channelId: string): Promise<ChannelDto> {
     return this.channels.rotateToken(tenantId, channelId);
   }

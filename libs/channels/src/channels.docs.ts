@@ -1,4 +1,5 @@
 import type { DocumentedError } from '#common';
+import { DEFAULT_CAPABILITIES } from './capabilities.js';
 import { AGENT_NOT_TRAINED_MESSAGE } from './channels.service.js';
 
 export const TENANT_ONLY_DOC: DocumentedError = [
@@ -21,8 +22,9 @@ export const CHANNEL_EXAMPLE = {
   signingSecretSet: true,
   requireSignedWebhooks: false,
   health: { state: 'active', since: null, reason: null },
-  deliveryRateLimit: null,
+  deliveryRateLimit: { perSecond: 10 },
   inboundRateLimit: { perSecond: 100, burst: 500, source: 'default' },
+  capabilities: { ...DEFAULT_CAPABILITIES },
   createdAt: '2026-11-23T10:00:00.000Z',
   updatedAt: '2026-11-23T10:00:00.000Z',
   warnings: [{ code: 'CHANNEL_UNREACHABLE', message: "Can't reach channel" }],

@@ -2,6 +2,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
+/**
+ * Keyboard rows of `{id, text}` buttons. A nested array needs its schema spelled out: from the TypeScript type Swagger
+ * would document an array of strings. `id` is what a request may send; a stored message gives it back as a string.
+ */
+function buttonRows(id: { type: 'string' } | { oneOf: { type: 'string' | 'integer' }[] }) {
+  const button = { type: 'object', required: ['id', 'text'], properties: { id, text: { type: 'string' } } };
+  return { type: 'array', items: { type: 'array', items: button } } as const;
+}
+
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
@@ -99,7 +108,7 @@ export class MessageDto {
   @ApiProperty({ example: 'Hello', nullable: true, type: String })
   text!: string | null;
 
-  @ApiPropertyOptional({ example: [[{ id: '1', text: 'Yes' }]] })
+  @ApiPropertyOptional({ ...buttonRows({ type: 'string' }), example: [[{ id: '1', text: 'Yes' }]] })
   buttons?: unknown[];
 
   @ApiPropertyOptional({
@@ -161,6 +170,7 @@ export class WriteMessageDto {
   text?: string;
 
   @ApiPropertyOptional({
+    ...buttonRows({ oneOf: [{ type: 'string' }, { type: 'integer' }] }),
     example: [
       [
         { id: '1', text: 'Yes' },

@@ -12,6 +12,8 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Prometheus metrics (text exposition format): process, HTTP by route template, inbound, outbound, lanes.',
+    // Prometheus scrapes it without credentials: `security: []` says so in the document.
+    security: [],
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4.', schema: { type: 'string' } })
