@@ -9,6 +9,7 @@ import { ChannelCapabilities1796600000001 } from './1796600000001-ChannelCapabil
 import { ChatStateAndReports1796600000002 } from './1796600000002-ChatStateAndReports.js';
 import { SigningSecrets1796700000000 } from './1796700000000-SigningSecrets.js';
 import { ChannelHealth1796700000001 } from './1796700000001-ChannelHealth.js';
+import { MessageTraceContext1796800000000 } from './1796800000000-MessageTraceContext.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: Function[] = [
   ChatStateAndReports1796600000002,
   SigningSecrets1796700000000,
   ChannelHealth1796700000001,
+  MessageTraceContext1796800000000,
 ];

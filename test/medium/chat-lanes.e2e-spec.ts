@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { uuid7 } from '#common';
-import { PreparedStatements, runMigrations } from '#database';
+import { DatabaseOutage, PreparedStatements, runMigrations } from '#database';
 import { ChatLanes, ChatLanesRepository, LaneWorker, type AgentClaim } from '#lanes';
 import { SCHEMA } from '../../apps/channel-service/src/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -94,7 +94,7 @@ describe('chat lanes: claim and settle on a real PostgreSQL', () => {
     const statements = new PreparedStatements({ driver: { master: pool } } as never);
     const wakeups = { wake: () => undefined, register: () => undefined };
     const config = { deliveryRetryDelaysMs: [1000] };
-    service = new ChatLanes(lanes, wakeups as never, statements, {} as never, config as never);
+    service = new ChatLanes(lanes, wakeups as never, statements, {} as never, config as never, new DatabaseOutage());
     Logger.overrideLogger(false);
   });
 

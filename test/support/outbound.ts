@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FakeClientServer, RecordedRequest } from './fake-client-server.js';
 
@@ -23,6 +23,7 @@ export function sendMessages(client: FakeClientServer): RecordedRequest[] {
 
 export interface AgentCall {
   body: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
 }
 
 export type AgentResponder = (
@@ -63,7 +64,10 @@ export async function startFakeAgentRuntime(port = 0): Promise<FakeAgentRuntime>
         res.writeHead(404).end();
         return;
       }
-      const call = { body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> };
+      const call = {
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+        headers: req.headers,
+      };
       calls.push(call);
       const answer = responder(call);
       if (answer === 'hang') return;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import pino from 'pino';
-import { AppConfig, ConfigError, SERVICE_NAME, configFromEnvironment } from '#common';
+import { AppConfig, ConfigError, SERVICE_NAME, configFromEnvironment, logFormatOf, stdoutDestination } from '#common';
 import { describeDatabaseUrl, runMigrations, startEmbeddedPostgres, type EmbeddedPostgres } from '#database';
 import { SCHEMA } from './schema.js';
 import { createApp, installGracefulShutdown } from './setup-app.js';
@@ -35,7 +35,7 @@ function banner(config: AppConfig, url: string, embedded: EmbeddedPostgres | nul
 
 async function main(): Promise<void> {
   let config = loadConfigOrExit();
-  const log = pino({ level: config.logLevel, base: { context: 'Bootstrap' } });
+  const log = pino({ level: config.logLevel, base: { context: 'Bootstrap' } }, stdoutDestination(logFormatOf(config)));
   let embedded: EmbeddedPostgres | null = null;
   try {
     if (config.databaseUrl === null) {

@@ -4,7 +4,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
-import { AllExceptionsFilter, AppConfig, MetricsService, SERVICE_VERSION, createValidationPipe } from '#common';
+import {
+  AllExceptionsFilter,
+  AppConfig,
+  MetricsService,
+  QuietStartupLogger,
+  SERVICE_VERSION,
+  createValidationPipe,
+} from '#common';
 import { WebhookHandler, WEBHOOK_OPENAPI_PATH } from '#inbound';
 import { AuthenticateFirstMiddleware } from '#tenancy';
 import { AppModule, type AppModuleOptions } from './app.module.js';
@@ -29,7 +36,7 @@ function serveWebhookFirst(app: NestExpressApplication): void {
 
 /** Pipes, filters, body limits, logging, metrics and docs: shared by main.ts and every e2e test. */
 export function setupApp(app: NestExpressApplication): NestExpressApplication {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.flushLogs();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -54,6 +61,9 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
       .setTitle('channel-service')
       .setDescription('Admin REST API and Omnichannel public API of the Platform channel service.')
       .setVersion(SERVICE_VERSION)
+      // Relative: the service wherever it is deployed (Swagger UI at /docs calls the host it was loaded from). A
+      // generated client is given the service's URL instead (its `baseUrl`).
+      .addServer('/', 'This service: the host that serves this document.')
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',

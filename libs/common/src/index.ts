@@ -41,6 +41,7 @@ export {
   requestLogOptions,
 } from './logging/logging.module.js';
 export { redactWebhookToken, redactRequestUrl, REDACTED, type LogDestination } from './logging/redact.js';
+export { QuietStartupLogger, logFormatOf, stdoutDestination } from './logging/log-format.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics/metrics.service.js';
 export { SERVICE_NAME, SERVICE_VERSION, USER_AGENT } from './service-info.js';
@@ -75,6 +76,16 @@ export {
   type DocumentedError,
 } from './errors/api-docs.js';
 export { uuid7 } from './ids/uuid7.js';
+export {
+  Tracing,
+  SpanKind,
+  injectTraceContext,
+  traceFields,
+  type SpanOptions,
+  type SpanParent,
+  type TraceSpan,
+} from './tracing/tracing.js';
+export { OTLP_PROTOCOLS, type OtlpProtocol, type TracingConfig } from './config/tracing-config.js';
 export { parseDuration, formatDuration, DURATION_RULE, MAX_DURATION_SECONDS } from './time/duration.js';
 export { Coalescer } from './batching/coalescer.js';
 export { textProblem, isWellFormedText, scrubText, wellFormedExcerpt } from './text/well-formed.js';

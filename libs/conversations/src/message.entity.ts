@@ -71,4 +71,8 @@ export class MessageEntity {
 
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt!: Date | null;
+
+  /** The W3C `traceparent` of the trace this message belongs to; null with tracing off. */
+  @Column({ name: 'trace_context', type: 'text', nullable: true })
+  traceContext!: string | null;
 }

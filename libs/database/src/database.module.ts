@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#common';
+import { DatabaseOutage } from './database-outage.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { SqlTransactions } from './sql-transactions.js';
 import { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
@@ -20,8 +21,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [SqlTransactions, PreparedStatements],
-      exports: [SqlTransactions, PreparedStatements, TypeOrmModule],
+      providers: [SqlTransactions, PreparedStatements, DatabaseOutage],
+      exports: [SqlTransactions, PreparedStatements, DatabaseOutage, TypeOrmModule],
     };
   }
 }

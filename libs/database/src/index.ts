@@ -21,3 +21,4 @@ export {
 } from './embedded-postgres.js';
 export { SqlTransactions, type SqlTransaction } from './sql-transactions.js';
 export { PreparedStatements, prepared, type PreparedStatement } from './prepared-statements.js';
+export { DatabaseOutage, isDatabaseUnreachable, OUTAGE_RETRY_MAX_MS, OUTAGE_RETRY_MIN_MS } from './database-outage.js';

@@ -28,8 +28,8 @@ const ACCEPT = prepared(
           ${laneSql.addWork('agent', 'chats')}
     RETURNING id
   ), message AS (
-    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status)
-    SELECT $11, $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received' FROM chat
+    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, client_message_id, text, payload, status, trace_context)
+    SELECT $11, $1, $2, chat.id, 'inbound', $7, $8, $9, $10::jsonb, 'received', $12 FROM chat
     ON CONFLICT (channel_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
     RETURNING id, chat_id
   )
@@ -56,8 +56,8 @@ const CLOSE = prepared(
     FROM chat WHERE c.id = chat.id AND c.closed_at IS NULL
     RETURNING c.id
   ), event AS (
-    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, status)
-    SELECT $5, $1, $2, closed.id, 'inbound', 'chat_closed', '', 'received' FROM closed
+    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, status, trace_context)
+    SELECT $5, $1, $2, closed.id, 'inbound', 'chat_closed', '', 'received', $6 FROM closed
     RETURNING id
   )
   SELECT EXISTS (SELECT 1 FROM channel) AS "channelActive", EXISTS (SELECT 1 FROM chat) AS "chatFound",
@@ -83,8 +83,13 @@ export class InboundRepository {
    * so a delete waits for this statement or this statement sees the channel gone), then chat, then message: the
    * order a channel delete's cascade takes, and the lanes' order below it. A repeat seen as such writes nothing;
    * copies racing each other may each touch the chat with the same values before one of them stores the message.
+   * `traceContext` (a W3C traceparent, null with tracing off) is stored with the message for the Agent call to continue.
    */
-  async accept(channel: ActiveChannel, event: InboundEvent): Promise<AcceptOutcome> {
+  async accept(
+    channel: ActiveChannel,
+    event: InboundEvent,
+    traceContext: string | null = null,
+  ): Promise<AcceptOutcome> {
     const rows = await this.lanes.write<{ id: string | null; chat_id: string | null; channel_active: boolean }>(
       'agent',
       ACCEPT,
@@ -102,6 +107,7 @@ export class InboundRepository {
         // Time-ordered: each insert lands at the right edge of the primary key, not on a random page of it (a random
         // id dirtied, and after each checkpoint wrote in full, a page of the index per message).
         uuid7(),
+        traceContext,
       ],
       // The Agent lane's workers are woken only for a message stored.
       (result) => result.some((row) => row.id !== null),
@@ -113,11 +119,15 @@ export class InboundRepository {
   }
 
   /** The client server's `chat_closed` (protocol section 1, row 6b); the Agent lane is woken when it was stored. */
-  async close(channel: ActiveChannel, chatId: number | string): Promise<CloseOutcome> {
+  async close(
+    channel: ActiveChannel,
+    chatId: number | string,
+    traceContext: string | null = null,
+  ): Promise<CloseOutcome> {
     const [row] = await this.lanes.write<{ channelActive: boolean; chatFound: boolean; closed: boolean }>(
       'agent',
       CLOSE,
-      [channel.tenantId, channel.id, String(chatId), typeof chatId === 'number', uuid7()],
+      [channel.tenantId, channel.id, String(chatId), typeof chatId === 'number', uuid7(), traceContext],
       (rows) => rows.some((one) => one.closed),
     );
     if (!row.channelActive) return 'no-channel';

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { ChannelLookup, type ActiveChannel } from '#channels';
-import { MetricsService, webhookSignatureHeadersProblem, webhookSignatureProblem } from '#common';
+import { MetricsService, Tracing, webhookSignatureHeadersProblem, webhookSignatureProblem } from '#common';
 import { parseInboundEvent } from './inbound-event.parser.js';
 import {
   ACCEPTED,
@@ -37,6 +37,7 @@ export class InboundService {
     private readonly lookup: ChannelLookup,
     private readonly limiter: InboundRateLimiter,
     private readonly inbound: InboundRepository,
+    private readonly tracing: Tracing,
     metrics: MetricsService,
   ) {
     this.answered = new Counter({
@@ -91,7 +92,14 @@ export class InboundService {
     if (parsed.outcome !== 'accepted') return [answerFor(parsed), parsed.outcome];
 
     try {
-      const outcome = await this.inbound.accept(channel, parsed.event);
+      const { event } = parsed;
+      // The accept's span, whose traceparent is stored with the message: the Agent call continues this trace.
+      const outcome = await this.tracing.span('inbound accept', { attributes: { 'channel.id': channel.id } }, (span) =>
+        this.inbound.accept(channel, event, this.tracing.traceparent()).then((stored) => {
+          span.setAttributes({ 'inbound.outcome': typeof stored === 'string' ? stored : 'stored' });
+          return stored;
+        }),
+      );
       if (outcome === 'duplicate') return [DUPLICATE, 'duplicate'];
       if (outcome === 'no-channel') {
         this.lookup.forgetAll();
@@ -108,7 +116,9 @@ export class InboundService {
 
   private async close(channel: ActiveChannel, chatId: number | string): Promise<[InboundAnswer, string]> {
     try {
-      const outcome = await this.inbound.close(channel, chatId);
+      const outcome = await this.tracing.span('inbound chat_closed', { attributes: { 'channel.id': channel.id } }, () =>
+        this.inbound.close(channel, chatId, this.tracing.traceparent()),
+      );
       switch (outcome) {
         case 'closed':
           return [ACCEPTED, 'chat_closed'];

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import {
   MetricsService,
   ROOT_LOGGER,
+  SpanKind,
+  Tracing,
   assignRequestId,
   logLevelForStatus,
   redactRequestUrl,
@@ -25,6 +27,7 @@ export class WebhookHandler {
   constructor(
     private readonly inbound: InboundService,
     private readonly metrics: MetricsService,
+    private readonly tracing: Tracing,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -32,14 +35,29 @@ export class WebhookHandler {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const match = WEBHOOK_PATH.exec(req.url ?? '');
     if (!match) return false;
-    this.serve(decodeSegment(match[1]), req, res).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'Inbound webhook response failed');
-      res.destroy();
-    });
+    // A trace per request (tracing on): it continues the client server's W3C traceparent when it sent one.
+    this.tracing
+      .span(
+        `${req.method ?? 'POST'} ${WEBHOOK_ROUTE}`,
+        {
+          kind: SpanKind.SERVER,
+          parent: { headers: req.headers },
+          attributes: { 'http.request.method': req.method ?? 'POST', 'http.route': WEBHOOK_ROUTE },
+        },
+        async (span) => {
+          const answer = await this.serve(decodeSegment(match[1]), req, res);
+          span.setAttributes({ 'http.response.status_code': answer.status });
+          if (answer.status >= 500) span.fail(String((answer.body as { error?: unknown }).error ?? answer.status));
+        },
+      )
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'Inbound webhook response failed');
+        res.destroy();
+      });
     return true;
   }
 
-  private async serve(token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(token: string, req: IncomingMessage, res: ServerResponse): Promise<InboundAnswer> {
     const started = performance.now();
     const id = assignRequestId(req, res);
     let answer: InboundAnswer;
@@ -71,6 +89,7 @@ export class WebhookHandler {
         'request completed',
       );
     }
+    return answer;
   }
 
   private write(res: ServerResponse, answer: InboundAnswer): void {
@@ -98,6 +117,7 @@ function decodeSegment(segment: string): string {
 export const WEBHOOK_OPENAPI_PATH = {
   '/{token}/bot_api_webhook': {
     post: {
+      operationId: 'WebhookHandler_handle',
       tags: ['omnichannel (client servers)'],
       summary:
         'A visitor event from a client server. Statuses and bodies follow the status table of docs/protocol.md (section 1), in its order.',
@@ -110,6 +130,9 @@ export const WEBHOOK_OPENAPI_PATH = {
           schema: { type: 'string' },
         },
       ],
+      // No bearer token: the channel token in the path (and, on a channel that requires signed webhooks, the
+      // webhook-signature headers) authenticates the client server.
+      security: [],
       requestBody: {
         content: {
           'application/json': {
@@ -130,6 +153,15 @@ export const WEBHOOK_OPENAPI_PATH = {
         400: {
           description: 'No active channel, or a required parameter is missing.',
           content: { 'application/json': { example: { error: 'There is no active channel for received event.' } } },
+        },
+        401: {
+          description:
+            'The channel requires signed webhooks and the post is not signed, or not signed with its signing secret (row 2b); nothing was stored.',
+          content: {
+            'application/json': {
+              example: { error: "The webhook-signature does not match the body with the channel's signing secret." },
+            },
+          },
         },
         429: {
           description:

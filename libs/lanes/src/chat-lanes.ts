@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, wellFormedExcerpt } from '#common';
-import { PreparedStatements, SqlTransactions, type PreparedStatement, type SqlTransaction } from '#database';
+import {
+  DatabaseOutage,
+  PreparedStatements,
+  SqlTransactions,
+  type PreparedStatement,
+  type SqlTransaction,
+} from '#database';
 import { processClaim, type HeadMessage, type LaneAttempt, type Settling } from './lane-processor.js';
 import { LaneWakeups } from './lane-wakeups.js';
 import { LaneWorker } from './lane-worker.js';
@@ -54,6 +60,7 @@ export class ChatLanes {
     private readonly statements: PreparedStatements,
     private readonly transactions: SqlTransactions,
     private readonly config: AppConfig,
+    private readonly outage: DatabaseOutage,
   ) {
     this.agentSettles = new SettleBatches({
       write: (batch) => this.lanes.settleAgent(batch, this.config.agentDeliveryEvents),
@@ -173,6 +180,7 @@ export class ChatLanes {
         ),
       release: (claims) => this.lanes.release(lane, claims),
       logger: this.logger,
+      outage: this.outage,
     });
     this.wakeups.register(lane, () => worker.wake());
     return worker;

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '#common';
+import { DatabaseOutage, OUTAGE_RETRY_MAX_MS } from '#database';
 import { LANES, type Lane } from './lane.js';
 
 const CHANNEL = 'chat_lanes';
@@ -37,6 +38,7 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outage: DatabaseOutage,
   ) {}
 
   /** A worker of this process, woken whenever `lane` has new work. */
@@ -97,8 +99,10 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
       this.listener = null;
       client.end().catch(() => undefined);
       if (this.closed) return;
-      this.logger.warn({ err: error }, 'Lost the wake-up connection; polling until it is back');
-      setTimeout(() => void this.listen(), RELISTEN_MS).unref();
+      // The database away is told once (DatabaseOutage), and the listener waits as long as the claims do.
+      const away = this.outage.failed(error);
+      if (!away) this.logger.warn({ err: error }, 'Lost the wake-up connection; polling until it is back');
+      setTimeout(() => void this.listen(), away ? OUTAGE_RETRY_MAX_MS : RELISTEN_MS).unref();
     };
     client.on('error', relisten);
     client.on('notification', (message) => {
@@ -110,6 +114,7 @@ export class LaneWakeups implements OnApplicationBootstrap, OnApplicationShutdow
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
       this.listenerPid = ((await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
+      this.outage.answered();
     } catch (error) {
       relisten(error as Error);
     }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { DatabaseOutage } from '#database';
 import type { ClaimLimits, LaneClaim } from './lanes.repository.js';
 import type { Lane } from './lane.js';
 
@@ -21,6 +22,8 @@ export interface LaneWorkerOptions<C extends LaneClaim> {
   /** Gives back the claims still held when the shutdown grace runs out. */
   release(claims: C[]): Promise<void>;
   logger: Logger;
+  /** The replica's view of a database outage: claims back off while it lasts, and it is told once, not per claim. */
+  outage?: Pick<DatabaseOutage, 'mayTry' | 'failed' | 'answered'>;
 }
 
 /**
@@ -98,6 +101,8 @@ export class LaneWorker<C extends LaneClaim> {
   }
 
   private async pump(): Promise<void> {
+    // The database is away: the next poll after the backoff tries again (the outage was told once).
+    if (this.options.outage?.mayTry() === false) return;
     this.pumping = true;
     let probing = false;
     try {
@@ -111,6 +116,7 @@ export class LaneWorker<C extends LaneClaim> {
         const limit = Math.min(free, CLAIM_BATCH);
         const headroom = new Map([...this.perChannel].map(([channel, n]) => [channel, this.options.perChannel - n]));
         const claims = await this.options.claim({ limit, headroom, perChannel: this.options.perChannel });
+        this.options.outage?.answered();
         for (const claim of claims) this.run(claim);
         // Counted after the claims run: a channel this claim filled to its cap has more waiting, very likely, and a
         // chat that settles due again (its next message) asks for a claim while its own slot is still held.
@@ -135,8 +141,10 @@ export class LaneWorker<C extends LaneClaim> {
         }
       } while (this.again && this.running);
     } catch (error) {
-      // The database may be away; the next poll tries again, and claims taken meanwhile fall due when their lease ends.
-      this.options.logger.error({ err: error, lane: this.options.lane }, 'Claiming due chats failed');
+      // The database may be away (told once by the outage, and the polls back off); the next poll tries again, and
+      // claims taken meanwhile fall due when their lease ends.
+      if (this.options.outage?.failed(error) !== true)
+        this.options.logger.error({ err: error, lane: this.options.lane }, 'Claiming due chats failed');
     } finally {
       this.pumping = false;
     }

@@ -32,6 +32,8 @@ export interface AgentClaim extends LaneClaim {
     clientMessageId: string | null;
     attempts: number;
     scheduleBase: number;
+    /** The W3C traceparent stored with the message (its webhook's trace); null with tracing off. */
+    traceContext: string | null;
   } | null;
 }
 
@@ -60,6 +62,8 @@ export interface SendClaim extends LaneClaim, StoredSigningSecrets {
     attempts: number;
     scheduleBase: number;
     createdAt: string;
+    /** The W3C traceparent of the Agent call the reply came from; null with tracing off. */
+    traceContext: string | null;
   } | null;
 }
 
@@ -110,6 +114,8 @@ export interface AgentSettlement extends OutcomeBase {
     /** `queued` when absent; `skipped` (an action the channel does not accept) is stored and never sent. */
     status?: 'queued' | 'skipped';
     lastError?: string | null;
+    /** The W3C traceparent of the Agent call that produced it, for its send_message attempts; null with tracing off. */
+    traceContext?: string | null;
   }[];
 }
 
@@ -203,7 +209,8 @@ const CLAIM_AGENT = prepared(
   claimSql(
     'agent',
     `ch.agent_id AS "agentId", ch.capabilities, cl.visitor_id AS "visitorId", cl.variables`,
-    `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'clientMessageId', m.client_message_id, 'attempts', m.attempts, 'scheduleBase', m.schedule_base)`,
+    `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'clientMessageId', m.client_message_id, 'attempts', m.attempts, 'scheduleBase', m.schedule_base,
+                     'traceContext', m.trace_context)`,
     DELIVERING_CHANNEL,
   ),
 );
@@ -215,7 +222,7 @@ const SEND_CLAIM_COLUMNS = `ch.webhook_url AS "webhookUrl", ch.webhook_token_enc
      ch.delivery_failing_since AS "deliveryFailingSince", ch.paused_at AS "pausedAt",
      ch.delivery_rate_per_second AS "deliveryRatePerSecond"`;
 const SEND_HEAD = `json_build_object('id', m.id, 'kind', m.kind, 'text', m.text, 'buttons', m.buttons, 'payload', m.payload, 'attempts', m.attempts,
-                     'scheduleBase', m.schedule_base, 'createdAt', m.created_at)`;
+                     'scheduleBase', m.schedule_base, 'createdAt', m.created_at, 'traceContext', m.trace_context)`;
 
 /** A paused channel's probe: one of its due chats, whatever leaves the channel out of the ordinary claims. */
 const CLAIM_SEND_PROBE = prepared(
@@ -306,11 +313,11 @@ const SETTLE_AGENT = prepared(
     WHERE m.id = h.message_id AND m.chat_id = h.chat_id AND m.id = ANY($3::uuid[]) AND m.status = 'received'
     RETURNING m.id, m.chat_id, m.tenant_id, m.channel_id, h.outcome, h.replies
   ), replies AS (
-    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, last_error, created_at)
+    INSERT INTO messages (id, tenant_id, channel_id, chat_id, direction, kind, text, buttons, payload, status, last_error, created_at, trace_context)
     SELECT r.id, st.tenant_id, st.channel_id, st.chat_id, 'outbound', r.kind, r.text, r.buttons, r.payload,
-           COALESCE(r.status, 'queued'), r."lastError", clock_timestamp()
+           COALESCE(r.status, 'queued'), r."lastError", clock_timestamp(), r."traceContext"
     FROM settled st,
-         jsonb_to_recordset(st.replies) AS r(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text)
+         jsonb_to_recordset(st.replies) AS r(id uuid, kind text, text text, buttons jsonb, payload jsonb, status text, "lastError" text, "traceContext" text)
     WHERE st.outcome = 'success'
     ORDER BY r.id
     RETURNING id, tenant_id, chat_id, kind, status, last_error

@@ -1,5 +1,5 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, uuid7 } from '#common';
+import { AppConfig, SpanKind, Tracing, uuid7 } from '#common';
 import { capabilitiesOf } from '#channels';
 import { channelChatIdOf, draftsFor } from '#conversations';
 import {
@@ -32,6 +32,7 @@ export class AgentBridge
     lanes: ChatLanes,
     private readonly runtime: AgentRuntime,
     private readonly metrics: OutboundMetrics,
+    private readonly tracing: Tracing,
   ) {
     this.worker = lanes.agentWorker({ slots: LANE_SLOTS.agent, perChannel: config.channelMaxInFlight }, this);
   }
@@ -44,7 +45,30 @@ export class AgentBridge
     await this.worker.stop(SHUTDOWN_GRACE_MS);
   }
 
-  async attempt(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
+  /** The Agent call continues the visitor message's trace (stored with it), on whichever replica claims it. */
+  attempt(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
+    return this.tracing.span(
+      message.kind === CHAT_CLOSED ? 'agent notify chat_closed' : 'agent call',
+      {
+        kind: SpanKind.CLIENT,
+        parent: { traceparent: message.traceContext },
+        attributes: {
+          'channel.id': claim.channelId,
+          'chat.id': claim.chatId,
+          'message.id': message.id,
+          'agent.attempt': message.attempts + 1,
+        },
+      },
+      async (span) => {
+        const attempted = await this.call(claim, message);
+        if (attempted.verdict.outcome !== 'success')
+          span.fail('error' in attempted.verdict ? attempted.verdict.error : attempted.verdict.outcome);
+        return attempted;
+      },
+    );
+  }
+
+  private async call(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
     try {
       if (message.kind === CHAT_CLOSED) {
         // The client server closed the chat: the runtime is told, in the chat's order, and answers nothing.
@@ -58,11 +82,14 @@ export class AgentBridge
         return { verdict: { outcome: 'success' }, result: [] };
       }
       const { replies, actions } = await this.runtime.respond(eventFor(claim, message));
+      // Each reply's send_message attempts continue this call's trace.
+      const traceContext = this.tracing.traceparent();
       return {
         verdict: { outcome: 'success' },
         result: draftsFor(replies, capabilitiesOf(claim.capabilities), actions).map((draft) => ({
           ...draft,
           id: uuid7(),
+          traceContext,
         })),
       };
     } catch (error) {

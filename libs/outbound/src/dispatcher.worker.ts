@@ -1,6 +1,16 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, formatDuration, methodUrl } from '#common';
+import {
+  AppConfig,
+  OutboundFailure,
+  OutboundHttpClient,
+  SecretBox,
+  SpanKind,
+  Tracing,
+  formatDuration,
+  methodUrl,
+} from '#common';
 import { capabilitiesOf, signingSecretsOf, type ChannelCapabilities } from '#channels';
+import { DatabaseOutage } from '#database';
 import { actionRefusal, clientChatIdOf } from '#conversations';
 import {
   ChannelHealth,
@@ -100,6 +110,8 @@ export class Dispatcher
     private readonly http: OutboundHttpClient,
     private readonly secrets: SecretBox,
     private readonly metrics: OutboundMetrics,
+    private readonly tracing: Tracing,
+    private readonly outage: DatabaseOutage,
   ) {
     this.worker = lanes.sendWorker({ slots: LANE_SLOTS.send, perChannel: config.channelMaxInFlight }, this);
   }
@@ -119,11 +131,14 @@ export class Dispatcher
 
   /** While a channel is paused, one of its held replies is tried every CHANNEL_PROBE_INTERVAL; a 2xx resumes it. */
   private async probe(): Promise<void> {
+    if (!this.outage.mayTry()) return;
     try {
       for (const { id } of await this.health.dueProbes(this.config.channelProbeIntervalSeconds))
         this.worker.adopt(await this.repository.claimSendProbe(id));
     } catch (error) {
-      this.logger.warn({ err: error }, 'Looking for paused channels to probe failed; trying again shortly');
+      // The database away is told once, by the outage.
+      if (!this.outage.failed(error))
+        this.logger.warn({ err: error }, 'Looking for paused channels to probe failed; trying again shortly');
     }
   }
 
@@ -182,7 +197,34 @@ export class Dispatcher
     return verdict;
   }
 
-  async attempt(claim: SendClaim, message: Head): Promise<Attempted<never>> {
+  /** Each attempt is a span of the trace its reply belongs to (stored with it: the Agent call it came from). */
+  attempt(claim: SendClaim, message: Head): Promise<Attempted<never>> {
+    const method =
+      message.kind === 'redirect' ? 'redirect_chat' : message.kind === 'close' ? 'close_chat' : 'send_message';
+    return this.tracing.span(
+      method,
+      {
+        kind: SpanKind.CLIENT,
+        parent: { traceparent: message.traceContext },
+        attributes: {
+          'http.request.method': 'POST',
+          'channel.id': claim.channelId,
+          'chat.id': claim.chatId,
+          'message.id': message.id,
+          'delivery.attempt': message.attempts + 1,
+        },
+      },
+      async (span) => {
+        const attempted = await this.send(claim, message);
+        const { verdict } = attempted;
+        span.setAttributes({ 'delivery.outcome': verdict.outcome });
+        if (verdict.outcome === 'retry' || verdict.outcome === 'failed') span.fail(verdict.error);
+        return attempted;
+      },
+    );
+  }
+
+  private async send(claim: SendClaim, message: Head): Promise<Attempted<never>> {
     let token: string | null;
     let signingSecrets: string[];
     try {
@@ -229,6 +271,7 @@ export class Dispatcher
         bodyExcerpt: response.bodyExcerpt,
         retryAfter: response.headers['retry-after'],
       });
+      this.tracing.annotate({ 'http.response.status_code': response.status });
       return {
         verdict: await this.afterAttempt(claim, verdict, response.status, response.headers['retry-after']),
       };

@@ -1,3 +1,5 @@
+import type { TracingConfig } from './tracing-config.js';
+
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -5,6 +7,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type NodeEnv = 'production' | 'development' | 'test';
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface AppConfigFields {
   nodeEnv: NodeEnv;
@@ -41,6 +46,10 @@ export interface AppConfigFields {
   role: Role;
   migrateOnStart: boolean;
   logLevel: LogLevel;
+  /** LOG_FORMAT: `json`, or `pretty` (pino-pretty, one line each); null: pretty in development on a terminal, else json. */
+  logFormat: LogFormat | null;
+  /** The OTEL_* variables: where traces are exported; null: tracing is off. */
+  tracing: TracingConfig | null;
   dataDir: string;
 }
 
@@ -70,6 +79,8 @@ export class AppConfig implements AppConfigFields {
   readonly role!: Role;
   readonly migrateOnStart!: boolean;
   readonly logLevel!: LogLevel;
+  readonly logFormat!: LogFormat | null;
+  readonly tracing!: TracingConfig | null;
   readonly dataDir!: string;
 
   constructor(fields: AppConfigFields) {

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { SecretBox } from '../crypto/secret-box.service.js';
+import { Tracing } from '../tracing/tracing.js';
 import { AppConfig } from './app-config.js';
 
 @Global()
@@ -8,8 +9,8 @@ export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useValue: config }, SecretBox],
-      exports: [AppConfig, SecretBox],
+      providers: [{ provide: AppConfig, useValue: config }, SecretBox, Tracing],
+      exports: [AppConfig, SecretBox, Tracing],
     };
   }
 }

@@ -1,5 +1,15 @@
 import { resolve } from 'node:path';
-import { AppConfig, LOG_LEVELS, ROLES, type LogLevel, type NodeEnv, type Role } from './app-config.js';
+import {
+  AppConfig,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  ROLES,
+  type LogFormat,
+  type LogLevel,
+  type NodeEnv,
+  type Role,
+} from './app-config.js';
+import { parseTracingConfig } from './tracing-config.js';
 import { ConfigError } from './config.error.js';
 import { DURATION_RULE, parseDuration } from '../time/duration.js';
 
@@ -140,6 +150,12 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
   const role = parseEnum<Role>('ROLE', read('ROLE'), ROLES, 'all', problems);
   const migrateOnStart = parseBoolean('MIGRATE_ON_START', read('MIGRATE_ON_START'), databaseUrl === null, problems);
   const logLevel = parseEnum<LogLevel>('LOG_LEVEL', read('LOG_LEVEL'), LOG_LEVELS, 'info', problems);
+  const logFormatText = read('LOG_FORMAT');
+  const logFormat =
+    logFormatText === undefined
+      ? null
+      : parseEnum<LogFormat>('LOG_FORMAT', logFormatText, LOG_FORMATS, 'json', problems);
+  const tracing = parseTracingConfig(read, problems);
 
   let platformAdminToken = read('PLATFORM_ADMIN_TOKEN');
   const platformAdminTokenGenerated = platformAdminToken === undefined;
@@ -180,6 +196,8 @@ export function loadConfig(env: Environment, devSecrets: (dataDir: string) => De
     role,
     migrateOnStart,
     logLevel,
+    logFormat,
+    tracing,
     dataDir,
   });
 }

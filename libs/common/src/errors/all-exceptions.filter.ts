@@ -34,7 +34,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
     const [status, body] = this.toResponse(exception, request.id, request.path);
-    if (status >= 500) {
+    // A readiness probe answered 503 is the signal, not a fault of the request: the outage is told once elsewhere.
+    const notReady = exception instanceof AppError && exception.code === ErrorCode.NOT_READY;
+    if (status >= 500 && !notReady) {
       this.logger.error({ err: exception, requestId: request.id, status }, 'Request failed');
     }
     if (response.headersSent) return;

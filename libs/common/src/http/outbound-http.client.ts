@@ -7,6 +7,7 @@ import { USER_AGENT } from '../service-info.js';
 import { asSentInHeader, redactSecrets } from '../text/redact-secrets.js';
 import { wellFormedExcerpt } from '../text/well-formed.js';
 import { signWebhook } from '../crypto/webhook-signature.js';
+import { injectTraceContext } from '../tracing/tracing.js';
 import { ADDRESS_BLOCKED_CODE, refusalReason, refusedAddressRule } from './address-policy.js';
 import { readAtMost, type BoundedRead } from './bounded-read.js';
 import { CONNECT_TIMEOUT_CODE, peerDispatcher } from './outbound-agents.js';
@@ -157,7 +158,8 @@ export class OutboundHttpClient implements OnApplicationShutdown {
 
 /**
  * The headers as an HTTP client can send them: a header value keeps only what HTTP allows (as `asSentInHeader`
- * says, so redaction looks for what was really sent), and ours come first so a caller's own replace them.
+ * says, so redaction looks for what was really sent), and ours come first so a caller's own replace them. With
+ * tracing on, the active span's `traceparent` goes too.
  */
 function headersToSend(request: OutboundRequest): Record<string, string> {
   const headers: Record<string, string> = {
@@ -165,6 +167,8 @@ function headersToSend(request: OutboundRequest): Record<string, string> {
     accept: 'application/json, */*;q=0.5',
     ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
   };
+  // The trace this call belongs to (W3C `traceparent`), when tracing is on and a span is active.
+  injectTraceContext(headers);
   for (const [name, value] of Object.entries(request.headers ?? {}))
     headers[name.toLowerCase()] = asSentInHeader(value);
   return headers;

@@ -7,6 +7,8 @@ import type { Options } from 'pino-http';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { routeTemplate } from '../metrics/metrics.service.js';
+import { traceFields } from '../tracing/tracing.js';
+import { logFormatOf, stdoutDestination } from './log-format.js';
 import {
   REDACTED,
   REDACTED_HEADER_PATHS,
@@ -72,7 +74,11 @@ export function requestLogOptions(root: Logger): Options {
     customProps: (req, res) =>
       res.headersSent && (req as Request).route ? { route: routeTemplate(req as Request) } : {},
     customLogLevel: (_req, res, error) => (error ? 'error' : logLevelForStatus(res.statusCode)),
-    autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+    // Probes and scrapes come every few seconds: their lines would bury the rest (a readiness 503 included, which is
+    // the signal itself while the database is away; the outage is told once at warn).
+    autoLogging: {
+      ignore: (req) => req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics',
+    },
   };
 }
 
@@ -84,13 +90,15 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export class LoggingModule {
   static forRoot(
     config: AppConfig,
-    destination: LogDestination = pino.destination({ fd: 1, sync: false }),
+    destination: LogDestination = stdoutDestination(logFormatOf(config)),
   ): DynamicModule {
     const root = pino(
       {
         level: config.logLevel,
         redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
         serializers: { err: serializeError },
+        // With tracing on, a line written inside a span names it (trace_id, span_id); nothing otherwise.
+        mixin: traceFields,
       },
       redactingDestination(destination, [config.platformAdminToken]),
     );

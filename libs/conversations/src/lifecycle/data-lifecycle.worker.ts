@@ -1,6 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AppConfig, MetricsService } from '#common';
+import { DatabaseOutage } from '#database';
 import { DataLifecycleRepository, MESSAGE_BATCH, CHAT_BATCH } from './data-lifecycle.repository.js';
 
 /** Batches one sweep runs per tenant at most (100,000 messages): the next sweep goes on where it stopped. */
@@ -35,6 +36,7 @@ export class DataLifecycleWorker implements OnApplicationBootstrap, BeforeApplic
   constructor(
     private readonly repository: DataLifecycleRepository,
     private readonly config: AppConfig,
+    private readonly outage: DatabaseOutage,
     metrics: MetricsService,
   ) {
     this.removed = new Counter({
@@ -61,7 +63,9 @@ export class DataLifecycleWorker implements OnApplicationBootstrap, BeforeApplic
   sweep(): Promise<SweepResult> {
     this.running ??= this.run()
       .catch((error: unknown) => {
-        this.logger.warn(`Data lifecycle sweep failed, retried at the next one: ${(error as Error).message}`);
+        // The database away is told once, by the outage.
+        if (!this.outage.failed(error))
+          this.logger.warn(`Data lifecycle sweep failed, retried at the next one: ${(error as Error).message}`);
         return emptyResult();
       })
       .finally(() => (this.running = null));
