@@ -363,7 +363,14 @@ export function startService(databaseUrl, env = {}) {
       PLATFORM_ADMIN_TOKEN: ADMIN_TOKEN,
       SECRETS_KEY,
       ...Object.fromEntries(
-        ['CHANNEL_MAX_IN_FLIGHT', 'MESSAGE_RETENTION', 'RETENTION_SWEEP_INTERVAL', 'AGENT_DELIVERY_EVENTS']
+        [
+          'CHANNEL_MAX_IN_FLIGHT',
+          'MESSAGE_RETENTION',
+          'RETENTION_SWEEP_INTERVAL',
+          'AGENT_DELIVERY_EVENTS',
+          'OTEL_EXPORTER_OTLP_ENDPOINT',
+          'OTEL_EXPORTER_OTLP_PROTOCOL',
+        ]
           .filter((name) => process.env[name])
           .map((name) => [name, process.env[name]]),
       ),
