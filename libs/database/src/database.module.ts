@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#common';
 import { DatabaseOutage } from './database-outage.js';
+import { DatabaseReadyMetric } from './database-ready.metric.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { SqlTransactions } from './sql-transactions.js';
 import { buildDataSourceOptions, type SchemaParts } from './typeorm-options.js';
@@ -21,7 +22,7 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [SqlTransactions, PreparedStatements, DatabaseOutage],
+      providers: [SqlTransactions, PreparedStatements, DatabaseOutage, DatabaseReadyMetric],
       exports: [SqlTransactions, PreparedStatements, DatabaseOutage, TypeOrmModule],
     };
   }

@@ -22,3 +22,4 @@ export {
 export { SqlTransactions, type SqlTransaction } from './sql-transactions.js';
 export { PreparedStatements, prepared, type PreparedStatement } from './prepared-statements.js';
 export { DatabaseOutage, isDatabaseUnreachable, OUTAGE_RETRY_MAX_MS, OUTAGE_RETRY_MIN_MS } from './database-outage.js';
+export { DatabaseReadyMetric, databaseAnswers, READY_TIMEOUT_MS } from './database-ready.metric.js';

@@ -42,8 +42,11 @@ export class OutboundMetrics {
       name: 'channels_paused',
       help: "Channels paused now (their replies held), counted in the database at each scrape: take one replica's value.",
       registers,
+      // The database away leaves the series out of this scrape (database_ready says why) rather than failing it.
       async collect() {
-        this.set(await health.pausedCount());
+        this.reset();
+        const paused = await health.pausedCount().catch(() => null);
+        if (paused !== null) this.set(paused);
       },
     });
     new Gauge({
@@ -53,7 +56,7 @@ export class OutboundMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const row of await lanes.depth())
+        for (const row of await lanes.depth().catch(() => []))
           for (const state of ['due', 'backoff', 'claimed'] as const) this.set({ lane: row.lane, state }, row[state]);
       },
     });
