@@ -121,4 +121,33 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(output).not.toContain('57P01');
     expect(processesMatching(dataDir)).toEqual([]);
   });
+
+  it('starts readable at info with LOG_FORMAT=pretty: single pino-pretty lines, no route mapping before the banner', async () => {
+    const service = startNode(MAIN, { ...env, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' }, { group: true });
+    const [, url] = await service.waitFor(/URL:\s+(http:\/\/localhost:\d+)/);
+    // The readiness probe is not logged; a 404 is, at warn.
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${url}/nowhere`)).status).toBe(404);
+    await service.waitFor(/WARN.*request completed/);
+    service.child.kill('SIGINT');
+    expect((await service.exited).code).toBe(0);
+    // pino-pretty colours its output: compare without the escapes.
+    const lines = service
+      .output()
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('Mapped {'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('dependencies initialized'))).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*Nest application successfully started/),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^\[[\d:.]+\] WARN.*request completed/));
+    expect(lines.filter((line) => line.includes('/health/ready'))).toEqual([]);
+    const banner = lines.findIndex((line) => line.includes('is running'));
+    expect(banner).toBeGreaterThan(0);
+    expect(banner).toBeLessThan(12);
+    expect(processesMatching(dataDir)).toEqual([]);
+  });
 });

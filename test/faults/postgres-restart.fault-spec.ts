@@ -114,8 +114,15 @@ describe('PostgreSQL away while the replica is idle', () => {
     // Three lanes polling every 250 ms, the wake-up listener, the probes: before, ~8 error lines a second.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(await ready()).toBe(503);
+    // The scrape still answers: database_ready says it, and the series counted in the database are left out.
+    const scrape = await fetch(`${t.baseUrl}/metrics`);
+    const metrics = await scrape.text();
+    expect(scrape.status).toBe(200);
+    expect(metrics).toMatch(/^database_ready 0$/m);
+    expect(metrics).not.toMatch(/^lane_depth\{/m);
     postgres = await startEmbeddedPostgres(dir, quiet, { port });
     await eventually(async () => ((await ready()) === 200 ? true : undefined), 20_000);
+    expect(await (await fetch(`${t.baseUrl}/metrics`)).text()).toMatch(/^database_ready 1$/m);
     await eventually(
       () => (t.logs.slice(from).some((line) => line.includes('The database answers again')) ? true : undefined),
       20_000,
