@@ -458,3 +458,64 @@ export function cpuBetween(before, after) {
     bench: after.bench - before.bench,
   };
 }
+
+/** One process's CPU seconds from /proc (user + system; with `children`, also its waited-for children's); null if gone. */
+export function processCpuSeconds(pid, { children = false } = {}) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (own + (children ? Number(fields[13]) + Number(fields[14]) : 0)) / 100; // USER_HZ: 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds used so far by one PostgreSQL cluster: its postmaster (found by the `-p <port>` it was started with),
+ * the backends and background processes running under it, and those that already exited (connections closed,
+ * autovacuum workers done: the postmaster's children's time). Unlike cpuSeconds(), no other PostgreSQL on the
+ * machine is counted. Linux only; null when the postmaster is not found.
+ */
+export function clusterCpuSeconds(port) {
+  if (!existsSync('/proc/self/stat')) return null;
+  const stats = [];
+  let postmaster = null;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    stats.push({ pid: Number(entry), ppid });
+    if (postmaster === null) {
+      try {
+        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        const at = args.indexOf('-p');
+        if (at >= 0 && args[at + 1] === String(port)) postmaster = Number(entry);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  if (postmaster === null) return null;
+  let total = processCpuSeconds(postmaster, { children: true }) ?? 0;
+  for (const { pid, ppid } of stats) if (ppid === postmaster) total += processCpuSeconds(pid) ?? 0;
+  return total;
+}
+
+/** The whole machine's CPU seconds so far from /proc/stat: busy (all but idle and iowait) and total, over all cores. */
+export function machineCpuSeconds() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = ticks.reduce((sum, n) => sum + n, 0);
+    return { busy: (total - ticks[3] - ticks[4]) / 100, total: total / 100 };
+  } catch {
+    return null;
+  }
+}
