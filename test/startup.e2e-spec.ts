@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { processesMatching, runNode, startNode } from './support/processes.js';
@@ -132,9 +133,7 @@ describe('npm start on the embedded PostgreSQL', () => {
     service.child.kill('SIGINT');
     expect((await service.exited).code).toBe(0);
     // pino-pretty colours its output: compare without the escapes.
-    const lines = service
-      .output()
-      .replace(/\u001b\[[0-9;]*m/g, '')
+    const lines = stripVTControlCharacters(service.output())
       .split('\n')
       .filter((line) => line.trim() !== '');
     expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);

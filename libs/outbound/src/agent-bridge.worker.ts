@@ -1,5 +1,5 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, SpanKind, Tracing, uuid7 } from '#common';
+import { AppConfig, Tracing, uuid7 } from '#common';
 import { capabilitiesOf } from '#channels';
 import { channelChatIdOf, draftsFor } from '#conversations';
 import {
@@ -14,6 +14,7 @@ import {
 import { AgentRuntime, verdictOfFailure, type AgentEvent } from './agent-runtime.js';
 import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 import { OutboundMetrics } from './outbound.metrics.js';
+import { tracedAttempt } from './traced-attempt.js';
 
 type Head = NonNullable<AgentClaim['message']>;
 
@@ -47,24 +48,16 @@ export class AgentBridge
 
   /** The Agent call continues the visitor message's trace (stored with it), on whichever replica claims it. */
   attempt(claim: AgentClaim, message: Head): Promise<Attempted<QueuedReply[]>> {
-    return this.tracing.span(
-      message.kind === CHAT_CLOSED ? 'agent notify chat_closed' : 'agent call',
+    return tracedAttempt(
+      this.tracing,
+      claim,
       {
-        kind: SpanKind.CLIENT,
-        parent: { traceparent: message.traceContext },
-        attributes: {
-          'channel.id': claim.channelId,
-          'chat.id': claim.chatId,
-          'message.id': message.id,
-          'agent.attempt': message.attempts + 1,
-        },
+        name: message.kind === CHAT_CLOSED ? 'agent notify chat_closed' : 'agent call',
+        traceContext: message.traceContext,
+        messageId: message.id,
+        attempt: ['agent.attempt', message.attempts + 1],
       },
-      async (span) => {
-        const attempted = await this.call(claim, message);
-        if (attempted.verdict.outcome !== 'success')
-          span.fail('error' in attempted.verdict ? attempted.verdict.error : attempted.verdict.outcome);
-        return attempted;
-      },
+      () => this.call(claim, message),
     );
   }
 

@@ -1,14 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import {
-  AppConfig,
-  OutboundFailure,
-  OutboundHttpClient,
-  SecretBox,
-  SpanKind,
-  Tracing,
-  formatDuration,
-  methodUrl,
-} from '#common';
+import { AppConfig, OutboundFailure, OutboundHttpClient, SecretBox, Tracing, formatDuration, methodUrl } from '#common';
 import { capabilitiesOf, signingSecretsOf, type ChannelCapabilities } from '#channels';
 import { DatabaseOutage } from '#database';
 import { actionRefusal, clientChatIdOf } from '#conversations';
@@ -29,6 +20,7 @@ import {
 } from '#lanes';
 import { LANE_SLOTS, SHUTDOWN_GRACE_MS } from './lane-settings.js';
 import { OutboundMetrics } from './outbound.metrics.js';
+import { tracedAttempt } from './traced-attempt.js';
 
 type Head = NonNullable<SendClaim['message']>;
 
@@ -201,26 +193,17 @@ export class Dispatcher
   attempt(claim: SendClaim, message: Head): Promise<Attempted<never>> {
     const method =
       message.kind === 'redirect' ? 'redirect_chat' : message.kind === 'close' ? 'close_chat' : 'send_message';
-    return this.tracing.span(
-      method,
+    return tracedAttempt(
+      this.tracing,
+      claim,
       {
-        kind: SpanKind.CLIENT,
-        parent: { traceparent: message.traceContext },
-        attributes: {
-          'http.request.method': 'POST',
-          'channel.id': claim.channelId,
-          'chat.id': claim.chatId,
-          'message.id': message.id,
-          'delivery.attempt': message.attempts + 1,
-        },
+        name: method,
+        traceContext: message.traceContext,
+        messageId: message.id,
+        attempt: ['delivery.attempt', message.attempts + 1],
+        attributes: { 'http.request.method': 'POST' },
       },
-      async (span) => {
-        const attempted = await this.send(claim, message);
-        const { verdict } = attempted;
-        span.setAttributes({ 'delivery.outcome': verdict.outcome });
-        if (verdict.outcome === 'retry' || verdict.outcome === 'failed') span.fail(verdict.error);
-        return attempted;
-      },
+      () => this.send(claim, message),
     );
   }
 

@@ -102,7 +102,11 @@ export class Tracing implements OnApplicationShutdown {
   async span<T>(name: string, options: SpanOptions, work: (span: TraceSpan) => Promise<T>): Promise<T> {
     if (this.tracer === null) return work(NO_SPAN);
     const parent = parentContext(options.parent ?? 'active');
-    const span = this.tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
+    const span = this.tracer.startSpan(
+      name,
+      { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+      parent,
+    );
     try {
       return await context.with(trace.setSpan(parent, span), () => work(handleOf(span)));
     } catch (error) {
