@@ -1,6 +1,13 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { asTenant, makeAgent, makeTenant, type TestTenant } from '../support/admin-api.js';
-import { expectCount, expectHeading, launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import {
+  expectCount,
+  expectHeading,
+  launchChromium,
+  openPage,
+  signInAndOpenAgent,
+  type PageRecord,
+} from '../support/browser.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -56,13 +63,7 @@ describe('console: delivery rate limit (Chromium)', () => {
   };
 
   test('the tenant signs in and opens the agent', async () => {
-    await page.goto('/console');
-    await expectHeading(page, 'Sign in');
-    await page.getByLabel('API key or operator token').fill(tenant.apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Agents');
-    await page.getByRole('link', { name: 'Paced bot' }).click();
-    await expectHeading(page, 'Paced bot');
+    await signInAndOpenAgent(page, tenant.apiKey, 'Paced bot');
   });
 
   test('a limit set on create, changed and cleared on edit, is sent, stored and shown; a refused one changes nothing', async () => {

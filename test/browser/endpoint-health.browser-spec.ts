@@ -8,7 +8,7 @@ import {
   type ListedMessage,
   type TestTenant,
 } from '../support/admin-api.js';
-import { expectCount, expectHeading, launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import { expectCount, launchChromium, openPage, signInAndOpenAgent, type PageRecord } from '../support/browser.js';
 import {
   refusedPort,
   startFakeClientServer,
@@ -109,13 +109,7 @@ describe('console: endpoint health and replay (Chromium)', () => {
     sendMessages(client).filter((sent) => sent.url.startsWith(`${hook}/`) && sent.answeredStatus === 200);
 
   test('the tenant signs in and opens the agent: no channel is paused', async () => {
-    await page.goto('/console');
-    await expectHeading(page, 'Sign in');
-    await page.getByLabel('API key or operator token').fill(tenant.apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Agents');
-    await page.getByRole('link', { name: 'Health bot' }).click();
-    await expectHeading(page, 'Health bot');
+    await signInAndOpenAgent(page, tenant.apiKey, 'Health bot');
     await channelRegion('Gone site').waitFor();
     await channelRegion('Replay site').waitFor();
     await expectCount(page.getByRole('alert'), 0);

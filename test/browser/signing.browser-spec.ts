@@ -2,7 +2,14 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { asTenant, makeAgent, makeTenant, type TestTenant } from '../support/admin-api.js';
-import { expectCount, expectHeading, launchChromium, openPage, type PageRecord } from '../support/browser.js';
+import {
+  expectCount,
+  expectHeading,
+  launchChromium,
+  openPage,
+  signInAndOpenAgent,
+  type PageRecord,
+} from '../support/browser.js';
 import { refusedPort, startFakeClientServer, type FakeClientServer } from '../support/fake-client-server.js';
 import { dbQuery, postEvent, tokenOf, visitorEvent } from '../support/inbound.js';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
@@ -64,13 +71,7 @@ describe('console: signed requests (Chromium)', () => {
   };
 
   test('the tenant signs in and opens the agent', async () => {
-    await page.goto('/console');
-    await expectHeading(page, 'Sign in');
-    await page.getByLabel('API key or operator token').fill(tenant.apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Agents');
-    await page.getByRole('link', { name: 'Signed bot' }).click();
-    await expectHeading(page, 'Signed bot');
+    await signInAndOpenAgent(page, tenant.apiKey, 'Signed bot');
   });
 
   test('a new channel shows its signing secret once; a rotation shows a new one; Require signed webhooks is saved', async () => {

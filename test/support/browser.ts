@@ -83,3 +83,14 @@ export async function expectCount(locator: Locator, count: number): Promise<void
 export async function expectHeading(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 15_000 });
 }
+
+/** Signs in at /console with `key` (an API key or the operator token) and opens the agent titled `agentTitle`. */
+export async function signInAndOpenAgent(page: Page, key: string, agentTitle: string): Promise<void> {
+  await page.goto('/console');
+  await expectHeading(page, 'Sign in');
+  await page.getByLabel('API key or operator token').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expectHeading(page, 'Agents');
+  await page.getByRole('link', { name: agentTitle }).click();
+  await expectHeading(page, agentTitle);
+}
