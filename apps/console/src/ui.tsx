@@ -198,6 +198,32 @@ export function Show<T>({
 }
 
 /** Copies `value` to the clipboard and says so; `label` names what is copied for screen readers. */
+/**
+ * A secret shown once, read-only, with its Copy button (a new API key, a channel's signing secret); `copyLabel` names
+ * it in the button's accessible name ("Copy <copyLabel>").
+ */
+export function SecretField({
+  id,
+  label,
+  copyLabel,
+  value,
+}: {
+  id: string;
+  label: string;
+  copyLabel: string;
+  value: string;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <div class="with-button">
+        <input id={id} readOnly value={value} spellcheck={false} autocomplete="off" />
+        <CopyButton value={value} label={copyLabel} />
+      </div>
+    </div>
+  );
+}
+
 export function CopyButton({ value, label }: { value: string; label: string }) {
   const [said, setSaid] = useState('');
   const copy = async (): Promise<void> => {

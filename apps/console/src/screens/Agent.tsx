@@ -15,6 +15,7 @@ import { href } from '../router';
 import {
   ConfirmDialog,
   CopyButton,
+  SecretField,
   ErrorNotice,
   Loading,
   ScreenHeading,
@@ -389,13 +390,7 @@ function NewSigningSecret({ id, shown, onDone }: { id: string; shown: ShownSecre
           either are accepted.
         </p>
       )}
-      <div class="field">
-        <label for={`${id}-secret`}>Signing secret</label>
-        <div class="with-button">
-          <input id={`${id}-secret`} readOnly value={shown.value} spellcheck={false} autocomplete="off" />
-          <CopyButton value={shown.value} label="signing secret" />
-        </div>
-      </div>
+      <SecretField id={`${id}-secret`} label="Signing secret" copyLabel="signing secret" value={shown.value} />
       <button type="button" onClick={onDone}>
         Done
       </button>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, type Tenant } from '../api';
-import { ConfirmDialog, CopyButton, ErrorNotice, ScreenHeading, Show, Time, useAction, useLoad } from '../ui';
+import { ConfirmDialog, ErrorNotice, ScreenHeading, SecretField, Show, Time, useAction, useLoad } from '../ui';
 
 /** A key as the API shows it once: kept on screen until the operator says it is stored. */
 interface ShownKey {
@@ -24,13 +24,7 @@ function NewKey({ shown, onDone }: { shown: ShownKey; onDone: () => void }) {
         This is the only time the key is shown: the service keeps only its hash. Give it to the tenant now, through a
         safe channel.
       </p>
-      <div class="field">
-        <label for="new-key-value">API key</label>
-        <div class="with-button">
-          <input id="new-key-value" readOnly value={shown.apiKey} spellcheck={false} />
-          <CopyButton value={shown.apiKey} label="API key" />
-        </div>
-      </div>
+      <SecretField id="new-key-value" label="API key" copyLabel="API key" value={shown.apiKey} />
       <button type="button" onClick={onDone}>
         Done
       </button>
