@@ -2,9 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { AppError, ErrorCode, ErrorResponseDto } from '#common';
-import { DatabaseOutage } from '#database';
-
-const READY_TIMEOUT_MS = 2000;
+import { DatabaseOutage, READY_TIMEOUT_MS } from '#database';
 
 const STATUS_OK = { type: 'string', enum: ['ok'] };
 
